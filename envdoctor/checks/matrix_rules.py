@@ -1,0 +1,50 @@
+"""The compatibility matrix: rules of compat_matrix.yaml that the installed set matches."""
+
+from typing import List
+
+from envdoctor.checks import CheckContext
+from envdoctor.findings import Evidence, Finding, Fix, pip_install_command
+
+__all__ = ["check"]
+
+
+def check(context: CheckContext) -> List[Finding]:
+    if context.matrix is None:
+        return []
+    snap = context.snapshot
+    findings = []
+    for rule in context.matrix.matching(snap):
+        installed = []
+        for pkg in rule.packages:
+            dist = snap.get(pkg.name)
+            installed.append("%s %s" % (pkg.name, dist.version) if dist else
+                             "%s not installed" % pkg.name)
+        if rule.python is not None:
+            installed.append("Python %s" % snap.python_version)
+        fix = None
+        if rule.fix_requirements or rule.fix_text:
+            fix = Fix(
+                command=pip_install_command(rule.fix_requirements, context.python)
+                if rule.fix_requirements else None,
+                text=rule.fix_text,
+                requirements=rule.fix_requirements,
+            )
+        details = [("rule", "%s (%s line %s)" % (rule.id, context.matrix.path.rsplit("/", 1)[-1],
+                                                 rule.line))]
+        details.append(("when", ", ".join(
+            [p.describe() for p in rule.packages]
+            + (["Python %s" % rule.python] if rule.python is not None else []))))
+        if rule.error:
+            details.append(("error", rule.error))
+        findings.append(Finding(
+            code=rule.code, severity=rule.severity, title=rule.title, because=rule.because,
+            evidence=Evidence(
+                installed=", ".join(installed),
+                needed=", ".join(rule.fix_requirements) or None,
+                source=rule.source.describe(),
+                details=tuple(details),
+            ),
+            fix=fix,
+            packages=tuple(p.name for p in rule.packages),
+        ))
+    return findings

@@ -1,0 +1,83 @@
+"""The lab recipe: the packages and ranges a lab needs, for the Pythons it supports."""
+
+from typing import List
+
+from envdoctor.checks import CheckContext
+from envdoctor.findings import Evidence, Finding, Fix, Severity, pip_install_command
+from envdoctor.matrix import platform_tag
+
+__all__ = ["check"]
+
+
+def check(context: CheckContext) -> List[Finding]:
+    snap = context.snapshot
+    recipe = context.recipe
+    if recipe is None:
+        return [Finding(
+            code="ED305", severity=Severity.INFO,
+            title="No lab recipe supports Python %s" % snap.python_version,
+            because="No recipe in envdoctor's recipes/ lists this Python, so only declared "
+                    "requirements and the compatibility matrix were checked. `envdoctor "
+                    "recipes` lists the labs and their Pythons.",
+            evidence=Evidence(installed="Python %s" % snap.python_version),
+        )]
+    source = "recipe %s (%s)" % (recipe.name, recipe.status)
+    findings = []  # type: List[Finding]
+    if not recipe.supports_python(snap.python_version):
+        findings.append(Finding(
+            code="ED303", severity=Severity.ERROR,
+            title="Lab %s needs Python %s; this is Python %s"
+                  % (recipe.name, recipe.python, snap.python_version),
+            because="The lab's packages do not exist or do not work on this Python, so no pin "
+                    "can fix this environment.",
+            evidence=Evidence(installed="Python %s" % snap.python_version,
+                              needed="Python %s" % recipe.python, source=source),
+            fix=Fix(text="Create a venv with a Python in %s (e.g. `python3.X -m venv lab`), "
+                         "then run envdoctor fix there." % recipe.python),
+        ))
+    tag = platform_tag(snap)
+    if recipe.platforms and tag not in recipe.platforms:
+        findings.append(Finding(
+            code="ED304", severity=Severity.WARNING,
+            title="Lab %s was not made for %s" % (recipe.name, tag),
+            because="The recipe lists %s; other platforms may lack wheels or kernels."
+                    % ", ".join(recipe.platforms),
+            evidence=Evidence(installed=tag, needed=", ".join(recipe.platforms), source=source),
+        ))
+    if recipe.status == "declared":
+        findings.append(Finding(
+            code="ED306", severity=Severity.INFO,
+            title="Recipe %s is declared-only (not run by envdoctor)" % recipe.name,
+            because="Its ranges come from package metadata and documentation"
+                    + ("; its wheels come from %s." % recipe.wheels_from
+                       if recipe.wheels_from else "."),
+            evidence=Evidence(source=source),
+        ))
+    for pkg in recipe.packages:
+        dist = snap.get(pkg.name)
+        need = pkg.describe()
+        fix = Fix(command=pip_install_command([pkg.requirement()], context.python),
+                  requirements=(pkg.requirement(),))
+        if dist is None and not pkg.absent:
+            findings.append(Finding(
+                code="ED301", severity=Severity.ERROR,
+                title="%s is not installed (lab %s needs %s)" % (pkg.name, recipe.name, need),
+                because="The %s lab imports %s; without it the lab's first cell fails."
+                        % (recipe.name, pkg.name),
+                evidence=Evidence(installed="not installed", needed=need, source=source),
+                fix=fix, packages=(pkg.name,),
+            ))
+            continue
+        ok = pkg.matches(dist)
+        if ok is False:
+            have = "%s %s" % (dist.name, dist.version) if dist else "%s not installed" % pkg.name
+            if dist is not None and pkg.origin and dist.origin != pkg.origin:
+                have += " (from %s)" % dist.origin
+            findings.append(Finding(
+                code="ED302", severity=Severity.ERROR,
+                title="%s: lab %s needs %s, you have %s" % (pkg.name, recipe.name, need, have),
+                because=(pkg.note or "The %s lab was made for %s." % (recipe.name, need)),
+                evidence=Evidence(installed=have, needed=need, source=source),
+                fix=fix, packages=(pkg.name,),
+            ))
+    return findings

@@ -1,0 +1,132 @@
+"""Declared requirements: each distribution's Requires-Dist against what is installed.
+
+This mirrors ``pip check`` on the *target* interpreter: markers are evaluated with the
+target's marker environment (not envdoctor's), requirements behind an ``extra`` are skipped,
+a conflict is ``not spec.contains(version, prereleases=True)``, and only the first
+distribution of each name on sys.path counts.
+"""
+
+from collections import OrderedDict
+from typing import Dict, List, Optional, Tuple
+
+from packaging.markers import InvalidMarker, UndefinedComparison, UndefinedEnvironmentName
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import SpecifierSet
+
+from envdoctor.checks import CheckContext
+from envdoctor.findings import Evidence, Finding, Fix, Severity, pip_install_command
+from envdoctor.snapshot import Distribution, Snapshot, canonical_name
+from envdoctor.versions import format_spec, parse_version
+
+__all__ = ["check", "unmet_requirements", "active_requirements", "Unmet"]
+
+Unmet = Tuple[Distribution, Requirement, Optional[Distribution]]  # (dependent, req, installed)
+
+
+def _applies(req: Requirement, env: Dict[str, str]) -> bool:
+    if req.marker is None:
+        return True
+    try:
+        return bool(req.marker.evaluate(dict(env, extra="")))
+    except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName):
+        return False
+
+
+def active_requirements(dist: Distribution, env: Dict[str, str]):
+    """(requirement, None) for each requirement that applies; (None, error) if unparseable."""
+    for line in dist.requires_dist:
+        try:
+            req = Requirement(line)
+        except InvalidRequirement as exc:
+            yield None, "%s: %s" % (line, exc)
+            continue
+        if _applies(req, env):
+            yield req, None
+
+
+def unmet_requirements(snapshot: Snapshot) -> Tuple[List[Unmet], List[Tuple[Distribution, str]]]:
+    """Missing and conflicting requirements, and requirements that could not be evaluated."""
+    active = snapshot.active
+    env = snapshot.marker_environment
+    unmet = []  # type: List[Unmet]
+    unknown = []  # type: List[Tuple[Distribution, str]]
+    for dist in active.values():
+        for req, error in active_requirements(dist, env):
+            if req is None:
+                unknown.append((dist, "unparseable requirement %s" % error))
+                continue
+            installed = active.get(canonical_name(req.name))
+            if installed is None:
+                unmet.append((dist, req, None))
+                continue
+            version = parse_version(installed.version)
+            if version is None:
+                if str(req.specifier):
+                    unknown.append((dist, "%s needs %s%s but its version %r is not PEP 440"
+                                    % (dist.name, req.name, req.specifier, installed.version)))
+                continue
+            if not req.specifier.contains(version, prereleases=True):
+                unmet.append((dist, req, installed))
+    return unmet, unknown
+
+
+def _combined_spec(reqs: List[Requirement]) -> SpecifierSet:
+    spec = SpecifierSet()
+    for req in reqs:
+        spec &= req.specifier
+    return spec
+
+
+def check(context: CheckContext) -> List[Finding]:
+    unmet, unknown = unmet_requirements(context.snapshot)
+    # Every requirer of a package constrains the fix, so one command satisfies them all.
+    by_target = OrderedDict()  # type: Dict[str, List[Requirement]]
+    all_reqs = {}  # type: Dict[str, List[Requirement]]
+    env = context.snapshot.marker_environment
+    for dist in context.snapshot.active.values():
+        for req, _ in active_requirements(dist, env):
+            if req is not None:
+                all_reqs.setdefault(canonical_name(req.name), []).append(req)
+    for _, req, _ in unmet:
+        by_target.setdefault(canonical_name(req.name), []).append(req)
+
+    findings = []
+    for dependent, req, installed in unmet:
+        target = canonical_name(req.name)
+        spec = _combined_spec(all_reqs.get(target, [req]))
+        pin = req.name + format_spec(spec)
+        fix = Fix(command=pip_install_command([pin], context.python), requirements=(pin,))
+        needed = req.name + (format_spec(req.specifier) if str(req.specifier) else "")
+        source = "declared: Requires-Dist of %s %s" % (dependent.name, dependent.version)
+        if installed is None:
+            findings.append(Finding(
+                code="ED102", severity=Severity.ERROR,
+                title="%s %s requires %s, which is not installed"
+                      % (dependent.name, dependent.version, needed),
+                because="%s declares it needs %s, and no %s is installed, so importing %s will "
+                        "likely fail." % (dependent.name, needed, req.name, dependent.name),
+                evidence=Evidence(installed="not installed", needed=needed, source=source),
+                fix=fix, packages=(dependent.name, req.name),
+            ))
+        else:
+            findings.append(Finding(
+                code="ED101", severity=Severity.ERROR,
+                title="%s %s requires %s, but you have %s %s"
+                      % (dependent.name, dependent.version, needed, installed.name,
+                         installed.version),
+                because="%s %s declares it works only with %s, and %s %s is outside that range."
+                        % (dependent.name, dependent.version, needed, installed.name,
+                           installed.version),
+                evidence=Evidence(installed="%s %s" % (installed.name, installed.version),
+                                  needed=needed, source=source),
+                fix=fix, packages=(dependent.name, installed.name),
+            ))
+    for dist, message in unknown:
+        findings.append(Finding(
+            code="ED103", severity=Severity.WARNING,
+            title="Cannot evaluate a requirement of %s %s" % (dist.name, dist.version),
+            because=message + ".",
+            evidence=Evidence(source="declared: Requires-Dist of %s %s" % (dist.name, dist.version)),
+            packages=(dist.name,),
+        ))
+    return findings

@@ -1,0 +1,68 @@
+"""Probe a target interpreter: run a stdlib-only script in it and read back a snapshot."""
+
+import json
+import os
+import sys
+import tempfile
+from typing import Optional
+
+from envdoctor.snapshot import Snapshot, SnapshotError
+from envdoctor.subproc import describe_exit, run_child
+
+__all__ = ["ProbeError", "probe_script", "probe", "DEFAULT_TIMEOUT"]
+
+DEFAULT_TIMEOUT = 30.0
+_PROBES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "probes")
+
+
+class ProbeError(Exception):
+    """envdoctor could not learn anything about the target: exit 2, with this message."""
+
+
+def probe_script(name: str) -> str:
+    return os.path.join(_PROBES, name)
+
+
+def resolve_python(python: Optional[str]) -> str:
+    """The interpreter to probe: ours by default; a venv/conda folder means its python."""
+    if not python:
+        return sys.executable
+    if os.path.isdir(python):
+        for candidate in ("bin/python", "bin/python3", "Scripts/python.exe", "python.exe"):
+            path = os.path.join(python, candidate)
+            if os.path.exists(path):
+                return path
+        raise ProbeError("%s is a folder with no bin/python in it; pass the interpreter" % python)
+    return python
+
+
+def probe(python: Optional[str] = None, timeout: float = DEFAULT_TIMEOUT) -> Snapshot:
+    target = resolve_python(python)
+    # Run from an empty folder so a stray json.py or platform.py in the cwd cannot shadow
+    # the stdlib modules the probe uses.
+    with tempfile.TemporaryDirectory(prefix="envdoctor-") as cwd:
+        result = run_child([target, probe_script("snapshot_probe.py")], timeout=timeout, cwd=cwd)
+    if result.error:
+        raise ProbeError("cannot run the target interpreter: %s" % result.error)
+    if result.timed_out:
+        raise ProbeError(
+            "the target interpreter %s did not answer within %.0f s (hung at start-up?); "
+            "raise --timeout if it is just slow" % (target, timeout)
+        )
+    if result.returncode != 0:
+        tail = (result.stderr or result.stdout).strip().splitlines()[-5:]
+        raise ProbeError(
+            "the target interpreter %s failed to run the probe (%s)%s"
+            % (target, describe_exit(result.returncode), ":\n  " + "\n  ".join(tail) if tail else "")
+        )
+    try:
+        data = json.loads(result.stdout)
+    except ValueError:
+        raise ProbeError(
+            "%s answered, but not with a snapshot: is it a Python 3.7+ interpreter? "
+            "(first output: %r)" % (target, (result.stdout or result.stderr)[:200])
+        )
+    try:
+        return Snapshot.from_dict(data)
+    except SnapshotError as exc:
+        raise ProbeError(str(exc))

@@ -1,0 +1,330 @@
+"""Snapshot probe: run by the *target* interpreter, prints one JSON document on stdout.
+
+Standard library only, and it must stay importable by CPython 3.7: this file runs inside
+environments envdoctor is diagnosing, which may be broken in any way. It never imports a
+third-party module; distribution metadata is read straight from the ``*.dist-info`` and
+``*.egg-info`` directories on ``sys.path`` (importlib.metadata is 3.8+ only).
+"""
+
+import json
+import os
+import platform
+import re
+import sys
+import sysconfig
+import time
+
+SCHEMA = 1
+
+# Environment variables that change how MindSpore, MindNLP, pip or the device stack behave.
+ENV_NAMES = (
+    "CUDA_HOME", "CUDA_PATH", "CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH", "LD_PRELOAD", "PATH",
+    "HF_ENDPOINT", "HF_HOME", "HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE",
+    "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_TRUSTED_HOST",
+    "PIP_CONSTRAINT", "PIP_REQUIRE_VIRTUALENV", "PIP_CONFIG_FILE", "PIP_USER",
+    "PYTHONPATH", "PYTHONHOME", "PYTHONNOUSERSITE", "VIRTUAL_ENV", "CONDA_PREFIX",
+    "CONDA_DEFAULT_ENV", "PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION", "TOKENIZERS_PARALLELISM",
+    "RANK_TABLE_FILE", "DEVICE_ID", "JUPYTER_SERVER_ROOT", "COLAB_GPU", "MA_HOME",
+    "OPENBLAS_CORETYPE", "OMP_NUM_THREADS", "GLOG_v",
+)
+ENV_PREFIXES = ("ASCEND_", "MS_", "MINDSPORE_", "NPU_", "CANN_")
+SECRET_WORDS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "KEY", "CREDENTIAL")
+# Compiled extensions whose target architecture we record (the mis-tagged aarch64 wheels).
+ARCH_PACKAGES = ("mindspore",)
+
+
+def canonical(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def redact(name, value):
+    if any(word in name.upper() for word in SECRET_WORDS):
+        return "<redacted>"
+    # user:password@host in index URLs
+    return re.sub(r"(://[^/:@\s]+):[^@/\s]+@", r"\1:<redacted>@", value)
+
+
+def environment_variables():
+    found = {}
+    for name, value in os.environ.items():
+        if name in ENV_NAMES or name.startswith(ENV_PREFIXES):
+            found[name] = redact(name, value)
+    return found
+
+
+def marker_environment():
+    # The same keys packaging.markers.default_environment() computes, but for *this* interpreter.
+    impl = sys.implementation
+    info = impl.version
+    version = "{0.major}.{0.minor}.{0.micro}".format(info)
+    if info.releaselevel != "final":
+        version += info.releaselevel[0] + str(info.serial)
+    return {
+        "implementation_name": impl.name,
+        "implementation_version": version,
+        "os_name": os.name,
+        "platform_machine": platform.machine(),
+        "platform_release": platform.release(),
+        "platform_system": platform.system(),
+        "platform_version": platform.version(),
+        "python_full_version": platform.python_version(),
+        "platform_python_implementation": platform.python_implementation(),
+        "python_version": ".".join(platform.python_version_tuple()[:2]),
+        "sys_platform": sys.platform,
+    }
+
+
+def read_headers(path):
+    """Read the RFC 822 header block of a METADATA / PKG-INFO file (the body can be huge)."""
+    headers = []
+    with open(path, "rb") as handle:
+        last = None
+        for raw in handle:
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            if not line:
+                break
+            if line[0] in " \t" and last is not None:
+                headers[-1] = (headers[-1][0], headers[-1][1] + "\n" + line.strip())
+                continue
+            name, sep, value = line.partition(":")
+            if not sep:
+                continue
+            last = name.strip()
+            headers.append((last, value.strip()))
+    return headers
+
+
+def requires_txt_to_dist(text):
+    """Convert setuptools' requires.txt (``[extra:marker]`` sections) to Requires-Dist lines."""
+    out = []
+    section = ""
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1]
+            continue
+        extra, _, marker = section.partition(":")
+        conditions = []
+        if extra:
+            conditions.append('extra == "%s"' % extra)
+        if marker:
+            conditions.append("(%s)" % marker if extra else marker)
+        if conditions:
+            if ";" in line:
+                line, own = line.split(";", 1)
+                conditions.append("(%s)" % own.strip())
+            line = "%s; %s" % (line.strip(), " and ".join(conditions))
+        out.append(line)
+    return out
+
+
+def read_text(path):
+    try:
+        with open(path, "r", encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    except (OSError, IOError):
+        return None
+
+
+def extension_archs(meta_dir, name):
+    """Architectures named by the package's compiled extensions, from its RECORD."""
+    record = read_text(os.path.join(meta_dir, "RECORD"))
+    if not record:
+        return []
+    archs = set()
+    for line in record.splitlines():
+        path = line.split(",", 1)[0]
+        match = re.search(r"\.cpython-\d+[a-z]*-([a-z0-9_]+)-(linux-gnu|darwin)\.so$", path)
+        if match and "/_c_expression" in "/" + path:
+            archs.add(match.group(1))
+        elif path.endswith(".pyd") and "_c_expression" in path:
+            archs.add("win_amd64" if "win_amd64" in path else "windows")
+    return sorted(archs)
+
+
+def read_distribution(entry, meta_dir):
+    is_dist_info = meta_dir.endswith(".dist-info")
+    if os.path.isdir(meta_dir):
+        meta_file = os.path.join(meta_dir, "METADATA" if is_dist_info else "PKG-INFO")
+    else:  # a bare PKG-INFO-style .egg-info file
+        meta_file = meta_dir
+    headers = read_headers(meta_file)
+    fields = {}
+    requires = []
+    extras = []
+    for key, value in headers:
+        low = key.lower()
+        if low == "requires-dist":
+            requires.append(value)
+        elif low == "provides-extra":
+            extras.append(value)
+        elif low not in fields:
+            fields[low] = value
+    if not is_dist_info and os.path.isdir(meta_dir) and not requires:
+        text = read_text(os.path.join(meta_dir, "requires.txt"))
+        if text:
+            requires = requires_txt_to_dist(text)
+    name = fields.get("name")
+    if not name:
+        # Fall back on the directory name: foo-1.0.dist-info
+        base = os.path.basename(meta_dir).rsplit(".", 1)[0]
+        name = base.split("-")[0]
+    version = fields.get("version")
+    if version is None:
+        base = os.path.basename(meta_dir).rsplit(".", 1)[0]
+        parts = base.split("-")
+        version = parts[1] if len(parts) > 1 else ""
+    dist = {
+        "name": name,
+        "canonical_name": canonical(name),
+        "version": version,
+        "requires_dist": requires,
+        "requires_python": fields.get("requires-python"),
+        "provides_extra": extras,
+        "location": entry,
+        "metadata_path": meta_dir,
+        "metadata_format": "dist-info" if is_dist_info else "egg-info",
+        "installer": None,
+        "direct_url": None,
+    }
+    if is_dist_info:
+        installer = read_text(os.path.join(meta_dir, "INSTALLER"))
+        if installer:
+            dist["installer"] = installer.strip()
+        direct = read_text(os.path.join(meta_dir, "direct_url.json"))
+        if direct:
+            try:
+                dist["direct_url"] = json.loads(direct)
+            except ValueError:
+                dist["direct_url"] = {"invalid": direct[:200]}
+        if dist["canonical_name"] in ARCH_PACKAGES:
+            dist["extension_archs"] = extension_archs(meta_dir, dist["canonical_name"])
+    return dist
+
+
+def iter_meta_dirs(entry):
+    try:
+        names = sorted(os.listdir(entry))
+    except (OSError, IOError):
+        return
+    for name in names:
+        if name.endswith(".dist-info") or name.endswith(".egg-info"):
+            yield os.path.join(entry, name)
+        elif name.endswith(".egg"):
+            egg_info = os.path.join(entry, name, "EGG-INFO")
+            if os.path.isdir(egg_info):
+                yield egg_info
+
+
+def distributions():
+    """Every distribution on sys.path; the first of each name wins, as for importers and pip."""
+    seen = {}
+    out = []
+    problems = []
+    for entry in sys.path:
+        if not entry:
+            entry = os.getcwd()
+        if not os.path.isdir(entry):
+            continue
+        if entry.endswith(".egg") and os.path.isdir(os.path.join(entry, "EGG-INFO")):
+            metas = [os.path.join(entry, "EGG-INFO")]
+        else:
+            metas = list(iter_meta_dirs(entry))
+        for meta in metas:
+            try:
+                dist = read_distribution(entry, meta)
+            except Exception as exc:  # a broken metadata file is a finding, not a crash
+                problems.append({"path": meta, "error": "%s: %s" % (type(exc).__name__, exc)})
+                continue
+            if dist["metadata_path"].endswith("EGG-INFO"):
+                dist["location"] = os.path.dirname(entry) if entry.endswith(".egg") else entry
+            key = dist["canonical_name"]
+            if key in seen:
+                dist["shadowed_by"] = seen[key]
+            else:
+                seen[key] = meta
+                dist["shadowed_by"] = None
+            out.append(dist)
+    return out, problems
+
+
+def libc():
+    try:
+        name, version = platform.libc_ver()
+    except Exception:
+        return None
+    if not name:
+        return None
+    return {"name": name, "version": version}
+
+
+def interpreter():
+    base_prefix = getattr(sys, "base_prefix", sys.prefix)
+    real_prefix = getattr(sys, "real_prefix", None)
+    paths = sysconfig.get_paths()
+    purelib = paths.get("purelib")
+    try:
+        import site  # stdlib
+
+        user_site = site.getusersitepackages() if site.ENABLE_USER_SITE else None
+        user_enabled = bool(site.ENABLE_USER_SITE)
+    except Exception:
+        user_site, user_enabled = None, False
+    return {
+        "version": platform.python_version(),
+        "version_info": list(sys.version_info[:3]),
+        "implementation": platform.python_implementation(),
+        "executable": sys.executable,
+        "prefix": sys.prefix,
+        "base_prefix": base_prefix,
+        "is_venv": sys.prefix != base_prefix or real_prefix is not None,
+        "is_conda": os.path.isdir(os.path.join(sys.prefix, "conda-meta")),
+        "conda_env": os.environ.get("CONDA_DEFAULT_ENV"),
+        "purelib": purelib,
+        "purelib_writable": bool(purelib) and os.access(purelib, os.W_OK),
+        "user_site": user_site,
+        "user_site_enabled": user_enabled,
+        "sys_path": [p for p in sys.path],
+        "bits": 64 if sys.maxsize > 2 ** 32 else 32,
+    }
+
+
+def main():
+    started = time.time()
+    # Running this file puts its own folder first on sys.path; that folder is envdoctor's,
+    # not the target's, so it must not show up in the snapshot.
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != here]
+    dists, problems = distributions()
+    pip_version = None
+    for dist in dists:
+        if dist["canonical_name"] == "pip" and dist["shadowed_by"] is None:
+            pip_version = dist["version"]
+    snapshot = {
+        "schema": SCHEMA,
+        "kind": "envdoctor-snapshot",
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "interpreter": interpreter(),
+        "platform": {
+            "system": platform.system(),
+            "release": platform.release(),
+            "machine": platform.machine(),
+            "libc": libc(),
+            "sysconfig_platform": sysconfig.get_platform(),
+        },
+        "marker_environment": marker_environment(),
+        "pip": pip_version,
+        "distributions": dists,
+        "metadata_problems": problems,
+        "environment_variables": environment_variables(),
+        "probe_seconds": round(time.time() - started, 4),
+    }
+    out = json.dumps(snapshot)
+    sys.stdout.write(out)
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""Lab recipes: the environment a course lab needs (``recipes/*.yaml``).
+
+A recipe names the lab's packages and ranges, the Pythons and platforms it supports and the
+symbols its code imports. ``status: declared`` recipes come from metadata and docs only;
+``verified`` ones carry locks proven by envdoctor's own verification runs.
+"""
+
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Tuple
+
+from packaging.specifiers import SpecifierSet
+
+from envdoctor.matrix import PackageSpec, parse_package_spec
+from envdoctor.resources import recipe_files
+from envdoctor.snapshot import Snapshot
+from envdoctor.versions import parse_spec, spec_contains
+from envdoctor.yamlfile import LINE_KEY, DataFileError, line_of, load_yaml
+
+__all__ = ["Recipe", "load_recipe", "load_recipes", "find_recipe", "default_recipe"]
+
+STATUSES = ("verified", "declared")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    path: str
+    generation: int
+    title: str
+    description: str
+    status: str
+    python: SpecifierSet
+    platforms: Tuple[str, ...]
+    packages: Tuple[PackageSpec, ...]
+    symbols: Tuple[str, ...]
+    wheels_from: Optional[str]
+    device_notes: Optional[str]
+    install: Tuple[str, ...]
+    source: Dict[str, Any]
+    locks: Dict[str, Any]
+
+    def supports_python(self, version: str) -> bool:
+        return spec_contains(self.python, version) is True
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {
+            "name": self.name,
+            "generation": self.generation,
+            "title": self.title,
+            "status": self.status,
+            "python": str(self.python),
+            "platforms": list(self.platforms),
+            "packages": {p.name: p.describe() for p in self.packages},
+            "symbols": list(self.symbols),
+        }
+
+
+def _strings(path: str, line: Optional[int], key: str, value: Any) -> Tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise DataFileError(path, line, "%r must be a list of strings" % key)
+    return tuple(value)
+
+
+def load_recipe(path: str) -> Recipe:
+    data = load_yaml(path)
+    if not isinstance(data, dict):
+        raise DataFileError(path, None, "a recipe is a mapping (name, python, packages, ...)")
+    line = line_of(data)
+    allowed = {"name", "generation", "title", "description", "status", "python", "platforms",
+               "packages", "symbols", "wheels_from", "device_notes", "install", "source",
+               "locks", LINE_KEY}
+    unknown = set(data) - allowed
+    if unknown:
+        raise DataFileError(path, line, "unknown keys %s" % ", ".join(sorted(map(str, unknown))))
+    for key in ("name", "title", "python"):
+        if not isinstance(data.get(key), str) or not data[key].strip():
+            raise DataFileError(path, line, "%r is required (a string)" % key)
+    python = parse_spec(data["python"])
+    if python is None:
+        raise DataFileError(path, line, "python %r is not a specifier" % data["python"])
+    status = data.get("status", "declared")
+    if status not in STATUSES:
+        raise DataFileError(path, line, "status must be one of %s" % ", ".join(STATUSES))
+    generation = data.get("generation")
+    if not isinstance(generation, int):
+        raise DataFileError(path, line, "'generation' (an integer: newer labs are larger) is "
+                            "required")
+    raw_packages = data.get("packages")
+    if not isinstance(raw_packages, dict) or len(raw_packages) <= 1:
+        raise DataFileError(path, line, "'packages' must map package names to specifiers")
+    pline = line_of(raw_packages)
+    packages = tuple(parse_package_spec(path, pline, k, v) for k, v in raw_packages.items()
+                     if k != LINE_KEY)
+    locks = data.get("locks") or {}
+    if not isinstance(locks, dict):
+        raise DataFileError(path, line, "'locks' must be a mapping")
+    source = data.get("source") or {}
+    if not isinstance(source, dict):
+        raise DataFileError(path, line, "'source' must be a mapping")
+    return Recipe(
+        name=data["name"].strip(),
+        path=path,
+        generation=generation,
+        title=data["title"].strip(),
+        description=" ".join(str(data.get("description", "")).split()),
+        status=status,
+        python=python,
+        platforms=tuple(p.lower() for p in _strings(path, line, "platforms", data.get("platforms"))),
+        packages=packages,
+        symbols=_strings(path, line, "symbols", data.get("symbols")),
+        wheels_from=data.get("wheels_from"),
+        device_notes=data.get("device_notes"),
+        install=_strings(path, line, "install", data.get("install")),
+        source={k: v for k, v in source.items() if k != LINE_KEY},
+        locks={k: v for k, v in locks.items() if k != LINE_KEY},
+    )
+
+
+def load_recipes() -> List[Recipe]:
+    recipes = [load_recipe(p) for p in recipe_files()]
+    return sorted(recipes, key=lambda r: (-r.generation, r.name))
+
+
+def find_recipe(name: str, recipes: Optional[List[Recipe]] = None) -> Optional[Recipe]:
+    """By name, or a path to a recipe file."""
+    if name.endswith((".yaml", ".yml")):
+        return load_recipe(name)
+    for recipe in recipes if recipes is not None else load_recipes():
+        if recipe.name == name:
+            return recipe
+    return None
+
+
+def default_recipe(snapshot: Snapshot, recipes: List[Recipe]) -> Optional[Recipe]:
+    """The newest generation that supports the target's Python."""
+    for recipe in sorted(recipes, key=lambda r: -r.generation):
+        if recipe.supports_python(snapshot.python_version):
+            return recipe
+    return None

@@ -1,0 +1,105 @@
+"""Text output: findings grouped by area, ending in a one-line verdict.
+
+The renderer builds styled lines; :mod:`envdoctor.console` prints them with colour through
+rich on a terminal, or as plain text otherwise (rich is then never imported).
+"""
+
+from typing import List, Optional, Sequence, Tuple
+
+from envdoctor.findings import AREAS, Finding, Severity
+from envdoctor.report import Report
+
+__all__ = ["Segment", "Line", "render_report_lines", "render_finding_lines", "plain"]
+
+Segment = Tuple[str, str]  # (text, rich style or "")
+Line = List[Segment]
+
+_MARKS = {Severity.ERROR: ("x", "bold red"), Severity.WARNING: ("!", "bold yellow"),
+          Severity.INFO: ("i", "cyan")}
+_AREA_ORDER = ["environment", "requirements", "compatibility", "recipe", "imports", "devices",
+               "smoke", "other"]
+
+
+def plain(lines: Sequence[Line]) -> str:
+    return "\n".join("".join(text for text, _ in line) for line in lines) + "\n"
+
+
+def render_finding_lines(finding: Finding, verbose: bool = False) -> List[Line]:
+    mark, style = _MARKS[finding.severity]
+    lines = [[("  %s " % mark, style), (finding.code, "bold"), ("  " + finding.title, "")]]
+    if finding.severity is Severity.INFO and not verbose:
+        return lines
+    lines.append([("      because: ", "dim"), (finding.because, "")])
+    ev = finding.evidence
+    parts = []
+    if ev.installed:
+        parts.append("found " + ev.installed)
+    if ev.needed:
+        parts.append("needed " + ev.needed)
+    if parts:
+        lines.append([("      evidence: ", "dim"), ("; ".join(parts), "")])
+    if ev.source:
+        lines.append([("      source: ", "dim"), (ev.source, "")])
+    for key, value in ev.details:
+        if key == "traceback" and not verbose:
+            continue
+        lines.append([("      %s: " % key, "dim"), (value, "")])
+    if finding.fix:
+        if finding.fix.command:
+            lines.append([("      fix: ", "bold green"), (finding.fix.command, "green")])
+        if finding.fix.text:
+            lines.append([("      " + ("note: " if finding.fix.command else "fix: "), "bold green"),
+                          (finding.fix.text, "")])
+    return lines
+
+
+def render_report_lines(report: Report, verbose: bool = False) -> List[Line]:
+    env = report.environment()
+    kind = "conda env" if env["conda"] else "venv" if env["venv"] else "system"
+    lines = []  # type: List[Line]
+    lines.append([("envdoctor ", "bold"), ("Python %s (%s) " % (env["python"], kind), "bold"),
+                  (str(env["executable"]), "")])
+    facts = [env["platform"], "pip %s" % (env["pip"] or "missing"),
+             "%d distributions" % env["distributions"]]
+    facts += ["%s %s" % kv for kv in env["lab_packages"].items()]
+    lines.append([("  " + " | ".join(facts), "dim")])
+    if report.source == "file":
+        lines.append([("  from a saved snapshot taken %s" % env["snapshot_created"], "dim")])
+    if report.recipe:
+        lines.append([("  lab recipe: ", "dim"), (report.recipe.name, "bold"),
+                      (" (%s, %s)" % (report.recipe.title, report.recipe.status), "dim")])
+    by_area = {}  # type: dict
+    for finding in report.findings:
+        by_area.setdefault(finding.area, []).append(finding)
+    shown_areas = ["requirements", "compatibility", "recipe"] + [
+        a for a in _AREA_ORDER if a in by_area and a not in ("requirements", "compatibility",
+                                                              "recipe")]
+    for area in sorted(set(shown_areas), key=_AREA_ORDER.index):
+        lines.append([])
+        lines.append([(AREAS.get(area, area.title()), "bold underline")])
+        found = by_area.get(area, [])
+        if not any(f.severity is not Severity.INFO for f in found):
+            lines.append([("  ok ", "bold green"), ("nothing wrong found", "green")])
+        for finding in found:
+            lines.extend(render_finding_lines(finding, verbose))
+    lines.append([])
+    combined = report.combined_fix()
+    if combined and report.summary()["errors"] > 1:
+        lines.append([("All pinned fixes in one command (pip resolves them together):", "bold")])
+        lines.append([("  " + combined, "green")])
+        lines.append([])
+    lines.append(verdict_line(report))
+    return lines
+
+
+def verdict_line(report: Report) -> Line:
+    summary = report.summary()
+    counts = "%d error%s, %d warning%s" % (
+        summary["errors"], "" if summary["errors"] == 1 else "s",
+        summary["warnings"], "" if summary["warnings"] == 1 else "s")
+    timing = " in %.2fs" % summary["seconds"] if summary["seconds"] is not None else ""
+    if summary["exit_code"] == 0:
+        recipe = " for lab %s" % report.recipe.name if report.recipe else ""
+        return [("Verdict: ", "bold"), ("ready%s" % recipe, "bold green"),
+                (" (%s%s)" % (counts, timing), "")]
+    return [("Verdict: ", "bold"), ("not ready", "bold red"), (" (%s%s)" % (counts, timing), "")]

@@ -1,0 +1,103 @@
+"""Run commands in a target interpreter without ever hanging or crashing envdoctor.
+
+A child gets its own process group so that a timeout kills it together with anything it
+started (a hung import can leave grandchildren holding our pipes).
+"""
+
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence
+
+__all__ = ["ChildResult", "run_child", "describe_exit"]
+
+
+@dataclass(frozen=True)
+class ChildResult:
+    argv: List[str]
+    returncode: Optional[int]  # None: it timed out and was killed
+    stdout: str
+    stderr: str
+    timed_out: bool
+    error: Optional[str] = None  # could not start at all (missing, not executable)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.timed_out and self.returncode == 0
+
+
+def describe_exit(returncode: Optional[int]) -> str:
+    """Say how a child ended: 'exit status 3' or 'killed by SIGSEGV (segmentation fault)'."""
+    if returncode is None:
+        return "did not finish"
+    if returncode < 0:
+        try:
+            sig = signal.Signals(-returncode)
+            desc = signal.strsignal(sig) if hasattr(signal, "strsignal") else None
+            return "killed by %s%s" % (sig.name, " (%s)" % desc.lower() if desc else "")
+        except ValueError:
+            return "killed by signal %d" % -returncode
+    if returncode > 128 and returncode - 128 in (6, 9, 11):  # a shell-reported signal
+        return "exit status %d (signal %d)" % (returncode, returncode - 128)
+    return "exit status %d" % returncode
+
+
+def _kill_group(proc: "subprocess.Popen[str]") -> None:
+    try:
+        if os.name == "posix":
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
+    except (ProcessLookupError, PermissionError, OSError):
+        pass
+
+
+def run_child(
+    argv: Sequence[str],
+    timeout: float,
+    input_text: Optional[str] = None,
+    env: Optional[Dict[str, str]] = None,
+    cwd: Optional[str] = None,
+) -> ChildResult:
+    argv = [str(a) for a in argv]
+    kwargs = {}
+    if os.name == "posix":
+        kwargs["start_new_session"] = True
+    try:
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE if input_text is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=cwd,
+            universal_newlines=True,
+            encoding="utf-8",
+            errors="replace",
+            **kwargs
+        )
+    except FileNotFoundError:
+        return ChildResult(argv, None, "", "", False, "no such file: %s" % argv[0])
+    except PermissionError:
+        return ChildResult(argv, None, "", "", False, "not executable: %s" % argv[0])
+    except OSError as exc:  # e.g. exec format error: not a program at all
+        return ChildResult(argv, None, "", "", False, "cannot run %s: %s" % (argv[0], exc))
+    try:
+        out, err = proc.communicate(input_text, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        try:
+            out, err = proc.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            out, err = "", ""
+        return ChildResult(argv, None, out or "", err or "", True)
+    finally:
+        if proc.poll() is None:
+            _kill_group(proc)
+    return ChildResult(argv, proc.returncode, out or "", err or "", False)
+
+
+def current_python() -> str:
+    return sys.executable

@@ -1,0 +1,53 @@
+"""Load YAML with line numbers, so a bad matrix or recipe entry is reported by its line."""
+
+from typing import Any, Dict, Optional
+
+import yaml
+
+__all__ = ["DataFileError", "load_yaml", "LINE_KEY", "line_of"]
+
+LINE_KEY = "__line__"
+
+try:
+    _Base = yaml.CSafeLoader  # type: Any
+except AttributeError:  # PyYAML built without libyaml
+    _Base = yaml.SafeLoader
+
+
+class DataFileError(Exception):
+    """A matrix or recipe file that does not follow its documented schema."""
+
+    def __init__(self, path: str, line: Optional[int], message: str) -> None:
+        self.path = path
+        self.line = line
+        self.message = message
+        where = "%s:%s" % (path, line) if line else path
+        super().__init__("%s: %s" % (where, message))
+
+
+class _LineLoader(_Base):  # type: ignore[misc, valid-type]
+    pass
+
+
+def _construct_mapping(loader: Any, node: Any, deep: bool = False) -> Dict[Any, Any]:
+    mapping = loader.construct_mapping(node, deep=deep)
+    mapping[LINE_KEY] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_yaml(path: str) -> Any:
+    try:
+        with open(path, "r", encoding="utf-8") as handle:
+            return yaml.load(handle, Loader=_LineLoader)
+    except OSError as exc:
+        raise DataFileError(path, None, "cannot read: %s" % (exc.strerror or exc))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise DataFileError(path, mark.line + 1 if mark else None, "not valid YAML: %s" % exc)
+
+
+def line_of(data: Any) -> Optional[int]:
+    return data.get(LINE_KEY) if isinstance(data, dict) else None

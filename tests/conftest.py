@@ -1,0 +1,143 @@
+"""Shared fixtures: real venvs, real pip, and small real wheels built on the spot."""
+
+import base64
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = Path(os.environ.get("ENVDOCTOR_TEST_CACHE", str(ROOT / ".cache")))
+
+
+def run(argv: Sequence[str], check: bool = True, **kwargs) -> subprocess.CompletedProcess:
+    kwargs.setdefault("stdout", subprocess.PIPE)
+    kwargs.setdefault("stderr", subprocess.PIPE)
+    kwargs.setdefault("universal_newlines", True)
+    proc = subprocess.run([str(a) for a in argv], **kwargs)
+    if check and proc.returncode != 0:
+        raise AssertionError("%s failed (%s):\n%s\n%s" % (argv, proc.returncode, proc.stdout,
+                                                         proc.stderr))
+    return proc
+
+
+def envdoctor(*args: str, env: Optional[Dict[str, str]] = None, input_text: Optional[str] = None,
+              python: Optional[str] = None) -> subprocess.CompletedProcess:
+    """Run the envdoctor CLI as a user would, in a child process."""
+    full_env = dict(os.environ)
+    full_env.pop("FORCE_COLOR", None)
+    full_env.update(env or {})
+    return run([python or sys.executable, "-m", "envdoctor"] + list(args), check=False,
+               env=full_env, input=input_text, cwd=str(ROOT))
+
+
+def _record_line(path: str, data: bytes) -> str:
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    return "%s,sha256=%s,%d" % (path, digest, len(data))
+
+
+def build_wheel(folder: Path, name: str, version: str, requires: Iterable[str] = (),
+                requires_python: Optional[str] = None, extras: Iterable[str] = (),
+                files: Optional[Dict[str, str]] = None, tag: str = "py3-none-any") -> Path:
+    """A real, installable wheel: METADATA, WHEEL, RECORD and one module."""
+    folder.mkdir(parents=True, exist_ok=True)
+    dist = name.replace("-", "_")
+    info = "%s-%s.dist-info" % (dist, version)
+    meta = ["Metadata-Version: 2.1", "Name: %s" % name, "Version: %s" % version]
+    if requires_python:
+        meta.append("Requires-Python: %s" % requires_python)
+    meta += ["Provides-Extra: %s" % e for e in extras]
+    meta += ["Requires-Dist: %s" % r for r in requires]
+    contents = {
+        "%s/__init__.py" % dist.lower(): "VERSION = %r\n" % version,
+        "%s/METADATA" % info: "\n".join(meta) + "\n\n",
+        "%s/WHEEL" % info: "Wheel-Version: 1.0\nGenerator: envdoctor-tests\nRoot-Is-Purelib: "
+                           "true\nTag: %s\n" % tag,
+    }
+    contents.update(files or {})
+    record = [_record_line(p, c.encode()) for p, c in contents.items()]
+    record.append("%s/RECORD,," % info)
+    contents["%s/RECORD" % info] = "\n".join(record) + "\n"
+    path = folder / ("%s-%s-%s.whl" % (dist, version, tag))
+    with zipfile.ZipFile(str(path), "w") as zf:
+        for p, c in contents.items():
+            zf.writestr(p, c)
+    return path
+
+
+class Venv:
+    def __init__(self, path: Path, python: str = sys.executable) -> None:
+        self.path = path
+        if not (path / "bin" / "python").exists():
+            run([python, "-m", "venv", str(path)])
+        self.python = str(path / "bin" / "python")
+
+    def pip(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        env = dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1")
+        return run([self.python, "-m", "pip"] + list(args), check=check, env=env)
+
+    def install_wheels(self, *wheels: Path) -> None:
+        self.pip("install", "-q", "--no-index", "--no-deps", *[str(w) for w in wheels])
+
+    def pip_check(self) -> List[str]:
+        proc = self.pip("check", check=False)
+        lines = [l for l in proc.stdout.splitlines() if l.strip()]
+        return [] if lines == ["No broken requirements found."] else lines
+
+    def freeze(self) -> str:
+        return self.pip("list", "--format=freeze").stdout
+
+
+@pytest.fixture(scope="session")
+def venv_factory(tmp_path_factory):
+    base = tmp_path_factory.mktemp("venvs")
+
+    def make(name: str, python: str = sys.executable) -> Venv:
+        return Venv(base / name, python)
+
+    return make
+
+
+@pytest.fixture
+def wheelhouse(tmp_path) -> Path:
+    return tmp_path / "wheels"
+
+
+def pyenv_python(version: str) -> Optional[str]:
+    """A pyenv CPython, e.g. '3.7' -> /root/.pyenv/versions/3.7.16/bin/python, if present."""
+    root = Path(os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))) / "versions"
+    if root.is_dir():
+        for entry in sorted(root.iterdir(), reverse=True):
+            if entry.name.startswith(version + ".") and (entry / "bin" / "python").exists():
+                return str(entry / "bin" / "python")
+    found = shutil.which("python" + version)
+    return found
+
+
+def check_json(*args: str, **kwargs) -> dict:
+    proc = envdoctor("check", "--json", *args, **kwargs)
+    assert proc.returncode in (0, 1), proc.stderr
+    return json.loads(proc.stdout)
+
+
+def make_snapshot(python="3.11.7", system="Linux", machine="x86_64", **dists):
+    data = {"schema": 1, "interpreter": {"version": python, "executable": "/x/python"},
+            "platform": {"system": system, "machine": machine},
+            "marker_environment": {}, "distributions": []}
+    for name, version in dists.items():
+        entry = {"name": name, "version": version}
+        if isinstance(version, tuple):
+            entry = {"name": name, "version": version[0], "direct_url": version[1]}
+        data["distributions"].append(entry)
+    from envdoctor.snapshot import Snapshot
+
+    return Snapshot.from_dict(data)
+
+

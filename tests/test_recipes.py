@@ -1,0 +1,65 @@
+"""Lab recipes: the bundled ones load, the default follows the Python, and the check."""
+
+from envdoctor.checks import CheckContext, run_checks
+from envdoctor.checks import recipe as recipe_check
+from envdoctor.recipes import default_recipe, find_recipe, load_recipes
+from conftest import envdoctor, make_snapshot
+
+
+def test_bundled_recipes():
+    names = {r.name for r in load_recipes()}
+    assert {"gpt-imdb", "gpt-imdb-2023"} <= names
+    old = find_recipe("gpt-imdb-2023")
+    assert old.supports_python("3.7.16") and not old.supports_python("3.10.0")
+    assert "mindnlp.transforms.GPTTokenizer" in old.symbols
+    mindnlp = [p for p in old.packages if p.name == "mindnlp"][0]
+    assert mindnlp.origin == "vcs" and mindnlp.install.startswith("git+https://")
+
+
+def test_default_is_newest_for_the_python():
+    recipes = load_recipes()
+    assert default_recipe(make_snapshot(python="3.7.16"), recipes).name == "gpt-imdb-2023"
+    assert default_recipe(make_snapshot(python="3.9.18"), recipes).name == "gpt-imdb"
+    assert default_recipe(make_snapshot(python="3.11.7"), recipes).name == "gpt-imdb"
+    assert default_recipe(make_snapshot(python="3.13.0"), recipes) is None
+
+
+def codes(findings):
+    return sorted((f.code, f.packages) for f in findings)
+
+
+def test_students_2023_environment():
+    """Python 3.7, mindspore 2.0.0, mindnlp 0.1.1 from PyPI (the student's image)."""
+    snap = make_snapshot(python="3.7.16", mindspore="2.0.0", mindnlp="0.1.1", regex="2023.1",
+                         sentencepiece="0.1.99", pillow="9.5.0", numpy="1.21.6")
+    found = recipe_check.check(CheckContext(snap, None, find_recipe("gpt-imdb-2023")))
+    assert ("ED302", ("mindnlp",)) in codes(found)
+    finding = [f for f in found if f.code == "ED302"][0]
+    assert "from index" in finding.evidence.installed
+    assert "git+https://github.com/mindspore-lab/mindnlp.git@v0.1.1" in finding.fix.command
+    assert "GPTTokenizer" in finding.because
+
+
+def test_missing_and_wrong_python():
+    snap = make_snapshot(python="3.12.1")
+    found = recipe_check.check(CheckContext(snap, None, find_recipe("gpt-imdb")))
+    assert ("ED303", ()) in codes(found)
+    assert ("ED301", ("mindspore",)) in codes(found)
+    assert all(f.severity.value == "error" for f in found if f.code in ("ED301", "ED303"))
+
+
+def test_no_recipe_is_an_info_not_an_error():
+    found = recipe_check.check(CheckContext(make_snapshot(python="3.13.0"), None, None))
+    assert [f.code for f in found] == ["ED305"]
+    assert found[0].severity.value == "info"
+
+
+def test_cli_lists_recipes():
+    proc = envdoctor("recipes")
+    assert proc.returncode == 0
+    assert "gpt-imdb-2023" in proc.stdout and "gpt-imdb " in proc.stdout
+
+
+def test_unknown_recipe_is_exit_2():
+    proc = envdoctor("check", "--recipe", "no-such-lab")
+    assert proc.returncode == 2 and "no recipe named" in proc.stderr
