@@ -9,13 +9,15 @@ from typing import Optional
 from envdoctor.snapshot import Snapshot, SnapshotError
 from envdoctor.subproc import describe_exit, run_child
 
+from envdoctor.errors import EnvdoctorError
+
 __all__ = ["ProbeError", "probe_script", "probe", "DEFAULT_TIMEOUT"]
 
 DEFAULT_TIMEOUT = 30.0
 _PROBES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "probes")
 
 
-class ProbeError(Exception):
+class ProbeError(EnvdoctorError):
     """envdoctor could not learn anything about the target: exit 2, with this message."""
 
 

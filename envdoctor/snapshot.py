@@ -10,12 +10,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
+from envdoctor.errors import EnvdoctorError
+
 __all__ = ["Distribution", "Snapshot", "SnapshotError", "canonical_name", "load_snapshot"]
 
 SCHEMA = 1
 
 
-class SnapshotError(Exception):
+class SnapshotError(EnvdoctorError):
     """A snapshot file that cannot be read (not JSON, wrong kind, newer schema)."""
 
 

@@ -4,6 +4,8 @@ from typing import Any, Dict, Optional
 
 import yaml
 
+from envdoctor.errors import EnvdoctorError
+
 __all__ = ["DataFileError", "load_yaml", "LINE_KEY", "line_of"]
 
 LINE_KEY = "__line__"
@@ -14,7 +16,7 @@ except AttributeError:  # PyYAML built without libyaml
     _Base = yaml.SafeLoader
 
 
-class DataFileError(Exception):
+class DataFileError(EnvdoctorError):
     """A matrix or recipe file that does not follow its documented schema."""
 
     def __init__(self, path: str, line: Optional[int], message: str) -> None:

@@ -1,0 +1,36 @@
+"""``envdoctor matrix``: maintain the compatibility matrix (lint; verify comes later)."""
+
+import argparse
+import sys
+from typing import Any
+
+from envdoctor.errors import EXIT_OK, UsageError
+
+__all__ = ["register", "run_lint"]
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("matrix", help="maintain the compatibility matrix")
+    actions = parser.add_subparsers(dest="matrix_command", metavar="ACTION")
+    lint = actions.add_parser("lint", help="validate a matrix file (default: the bundled one)")
+    lint.add_argument("path", nargs="?", help="matrix file")
+    lint.set_defaults(func=run_lint)
+    parser.set_defaults(func=_usage)
+
+
+def _usage(args: argparse.Namespace) -> int:
+    raise UsageError("usage: envdoctor matrix lint [PATH]")
+
+
+def run_lint(args: argparse.Namespace) -> int:
+    from envdoctor.matrix import load_matrix
+    from envdoctor.resources import matrix_path
+
+    path = args.path or matrix_path()
+    matrix = load_matrix(path)
+    kinds = {}  # type: dict
+    for rule in matrix.rules:
+        kinds[rule.source.kind] = kinds.get(rule.source.kind, 0) + 1
+    sys.stdout.write("%s: %d rules OK (%s)\n" % (path, len(matrix.rules), ", ".join(
+        "%d %s" % (n, k) for k, n in sorted(kinds.items()))))
+    return EXIT_OK
