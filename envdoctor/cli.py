@@ -16,7 +16,8 @@ from envdoctor.errors import EXIT_ERROR, UsageError
 __all__ = ["main", "build_parser"]
 
 # Order is the order of `envdoctor --help`.
-COMMAND_MODULES = ("check", "snapshot", "explain", "recipes", "matrix")
+COMMAND_MODULES = ("check", "fix", "rollback", "snapshot", "explain", "recipes", "recipe",
+                   "matrix")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -5,6 +5,7 @@ symbols its code imports. ``status: declared`` recipes come from metadata and do
 ``verified`` ones carry locks proven by envdoctor's own verification runs.
 """
 
+import os
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -38,6 +39,28 @@ class Recipe:
     install: Tuple[str, ...]
     source: Dict[str, Any]
     locks: Dict[str, Any]
+
+    def lock_for(self, snapshot: Snapshot) -> Optional[Tuple[List[str], str]]:
+        """The verified lock for the target's Python and platform: (lines, description)."""
+        from envdoctor.matrix import platform_tag
+
+        minor = ".".join(snapshot.python_version.split(".")[:2])
+        by_platform = self.locks.get(minor) or {}
+        entry = by_platform.get(platform_tag(snapshot)) if isinstance(by_platform, dict) else None
+        if not isinstance(entry, dict) or not entry.get("file"):
+            return None
+        path = os.path.join(os.path.dirname(self.path), str(entry["file"]))
+        try:
+            with open(path, encoding="utf-8") as handle:
+                lines = [l.strip() for l in handle if l.strip() and not l.startswith("#")]
+        except OSError:
+            return None
+        verified = entry.get("verified") or {}
+        desc = "lock %s for Python %s on %s (%s)" % (
+            os.path.basename(path), minor, platform_tag(snapshot),
+            "verified %s: %s" % (verified.get("date"), ", ".join(verified.get("checks", [])))
+            if verified else "declared")
+        return lines, desc
 
     def supports_python(self, version: str) -> bool:
         return spec_contains(self.python, version) is True
@@ -98,6 +121,10 @@ def load_recipe(path: str) -> Recipe:
     locks = data.get("locks") or {}
     if not isinstance(locks, dict):
         raise DataFileError(path, line, "'locks' must be a mapping")
+    for key in locks:
+        if key != LINE_KEY and not isinstance(key, str):
+            raise DataFileError(path, line_of(locks) or line,
+                                "lock keys are Python versions in quotes ('3.10'), got %r" % key)
     source = data.get("source") or {}
     if not isinstance(source, dict):
         raise DataFileError(path, line, "'source' must be a mapping")

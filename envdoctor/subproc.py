@@ -35,7 +35,7 @@ def describe_exit(returncode: Optional[int]) -> str:
     if returncode < 0:
         try:
             sig = signal.Signals(-returncode)
-            desc = signal.strsignal(sig) if hasattr(signal, "strsignal") else None
+            desc = signal.strsignal(sig) if hasattr(signal, "strsignal") else None  # novm
             return "killed by %s%s" % (sig.name, " (%s)" % desc.lower() if desc else "")
         except ValueError:
             return "killed by signal %d" % -returncode

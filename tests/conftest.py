@@ -92,7 +92,7 @@ class Venv:
         return [] if lines == ["No broken requirements found."] else lines
 
     def freeze(self) -> str:
-        return self.pip("list", "--format=freeze").stdout
+        return self.pip("freeze", "--all").stdout
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from envdoctor.recipes import load_recipes
+    from envdoctor.versions import format_spec
 
     recipes = load_recipes()
     if args.json:
@@ -26,5 +27,5 @@ def run(args: argparse.Namespace) -> int:
     for recipe in recipes:
         pkgs = ", ".join(p.describe() for p in recipe.packages[:3])
         sys.stdout.write("%-16s %-9s Python %-12s %s\n    %s\n"
-                         % (recipe.name, recipe.status, recipe.python, recipe.title, pkgs))
+                         % (recipe.name, recipe.status, format_spec(recipe.python), recipe.title, pkgs))
     return EXIT_OK

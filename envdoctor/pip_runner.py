@@ -1,0 +1,141 @@
+"""pip, run by the target interpreter: dry-run reports, installs, uninstalls, freezes.
+
+envdoctor never installs anything with its own pip; it always runs ``TARGET -m pip`` so the
+user's pip configuration (mirrors, constraints, --user) and the target's own Python apply.
+"""
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from envdoctor.errors import EnvdoctorError
+from envdoctor.subproc import ChildResult, describe_exit, run_child
+
+__all__ = ["PipOptions", "PipError", "dry_run", "install", "uninstall", "freeze"]
+
+INSTALL_TIMEOUT = 3600.0
+
+
+class PipError(EnvdoctorError):
+    def __init__(self, message: str, result: Optional[ChildResult] = None) -> None:
+        super().__init__(message)
+        self.result = result
+
+    @property
+    def output_tail(self) -> str:
+        if self.result is None:
+            return ""
+        text = (self.result.stderr or "") + (self.result.stdout or "")
+        lines = [l for l in text.splitlines() if l.strip() and "WARNING: Location" not in l]
+        return "\n".join(lines[-15:])
+
+
+@dataclass(frozen=True)
+class PipOptions:
+    """Index options passed straight through to pip (the user's pip config applies too)."""
+
+    index_url: Optional[str] = None
+    extra_index_urls: Tuple[str, ...] = ()
+    find_links: Tuple[str, ...] = ()
+    trusted_hosts: Tuple[str, ...] = ()
+    no_index: bool = False
+    timeout: float = INSTALL_TIMEOUT
+    extra_env: Dict[str, str] = field(default_factory=dict)
+
+    def args(self) -> List[str]:
+        out = []  # type: List[str]
+        if self.index_url:
+            out += ["--index-url", self.index_url]
+        for url in self.extra_index_urls:
+            out += ["--extra-index-url", url]
+        for link in self.find_links:
+            out += ["--find-links", link]
+        for host in self.trusted_hosts:
+            out += ["--trusted-host", host]
+        if self.no_index:
+            out.append("--no-index")
+        return out
+
+    def env(self) -> Dict[str, str]:
+        env = dict(os.environ)
+        env.update({"PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1"})
+        env.update(self.extra_env)
+        return env
+
+
+def _pip(python: str, args: Sequence[str], options: PipOptions,
+         timeout: Optional[float] = None) -> ChildResult:
+    return run_child([python, "-m", "pip"] + list(args), timeout=timeout or options.timeout,
+                     env=options.env())
+
+
+def _fail(what: str, result: ChildResult) -> PipError:
+    if result.error:
+        return PipError("%s: %s" % (what, result.error), result)
+    if result.timed_out:
+        return PipError("%s: pip did not finish in time" % what, result)
+    err = PipError("%s: pip failed (%s)" % (what, describe_exit(result.returncode)), result)
+    return err
+
+
+def _write_lines(folder: str, name: str, lines: Sequence[str]) -> str:
+    path = os.path.join(folder, name)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    return path
+
+
+def _request_args(folder: str, requirements: Sequence[str], constraints: Sequence[str]) -> List[str]:
+    args = ["-r", _write_lines(folder, "requirements.txt", requirements)]
+    if constraints:
+        args += ["-c", _write_lines(folder, "constraints.txt", constraints)]
+    return args
+
+
+def dry_run(python: str, requirements: Sequence[str], constraints: Sequence[str],
+            options: PipOptions) -> Dict[str, Any]:
+    """pip's own resolver on the plan: ``pip install --dry-run --report`` (pip >= 22.2)."""
+    with tempfile.TemporaryDirectory(prefix="envdoctor-plan-") as folder:
+        report = os.path.join(folder, "report.json")
+        args = ["install", "--dry-run", "--quiet", "--report", report,
+                "--upgrade-strategy", "only-if-needed"]
+        args += options.args() + _request_args(folder, requirements, constraints)
+        result = _pip(python, args, options)
+        if not result.ok:
+            raise _fail("pip could not resolve the plan", result)
+        try:
+            with open(report, encoding="utf-8") as handle:
+                return json.load(handle)
+        except (OSError, ValueError) as exc:
+            raise PipError("pip wrote no usable --report (%s); pip 22.2 or newer is needed"
+                           % exc, result)
+
+
+def install(python: str, requirements: Sequence[str], constraints: Sequence[str],
+            options: PipOptions) -> ChildResult:
+    with tempfile.TemporaryDirectory(prefix="envdoctor-apply-") as folder:
+        args = ["install", "--upgrade-strategy", "only-if-needed"]
+        args += options.args() + _request_args(folder, requirements, constraints)
+        result = _pip(python, args, options)
+    if not result.ok:
+        raise _fail("pip install failed", result)
+    return result
+
+
+def uninstall(python: str, names: Sequence[str], options: PipOptions) -> ChildResult:
+    if not names:
+        return ChildResult([], 0, "", "", False)
+    result = _pip(python, ["uninstall", "-y"] + list(names), options, timeout=900)
+    if not result.ok:
+        raise _fail("pip uninstall failed", result)
+    return result
+
+
+def freeze(python: str, options: Optional[PipOptions] = None) -> str:
+    options = options or PipOptions()
+    result = _pip(python, ["freeze", "--all"], options, timeout=300)
+    if not result.ok:
+        raise _fail("pip freeze failed", result)
+    return result.stdout
