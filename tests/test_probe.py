@@ -141,7 +141,11 @@ def test_probe_never_imports_third_party_modules():
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 mods = [node.module.split(".")[0]]
             for mod in mods:
-                assert mod not in ("mindspore", "mindnlp", "transformers", "torch", "yaml",
-                                   "packaging", "rich", "envdoctor"), (name, mod)
-                if stdlib is not None and not name.startswith("lab_"):
+                # envdoctor's own dependencies may be missing in the target
+                assert mod not in ("yaml", "packaging", "rich", "envdoctor", "pip_api"), \
+                    (name, mod)
+                if name.startswith("lab_"):
+                    continue  # lab probes exist to import the lab's frameworks
+                assert mod not in ("mindspore", "mindnlp", "transformers", "torch"), (name, mod)
+                if stdlib is not None:
                     assert mod in stdlib, (name, mod)

@@ -20,6 +20,11 @@ def register(sub: Any) -> None:
     parser.add_argument("--recipe", metavar="NAME",
                         help="lab recipe to hold the environment to (name or .yaml path); "
                              "default: the newest lab for the target's Python; 'none' to skip")
+    parser.add_argument("--deep", action="store_true",
+                        help="also import the lab's modules in the target (each in its own "
+                             "child process) and check the names the lab imports")
+    parser.add_argument("--deep-timeout", type=float, default=180.0, metavar="S",
+                        help="seconds each deep import may take (default 180)")
     parser.add_argument("--matrix", metavar="PATH", help="compatibility matrix file to use")
     parser.add_argument("--json", action="store_true", help="print only JSON on stdout")
     parser.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
@@ -72,10 +77,35 @@ def build_report(snapshot: Any, source: str, recipe_name: Optional[str],
                   seconds=time.time() - started if started else None)
 
 
+def deep_check(snapshot: Any, recipe: Any, python: str, timeout: float,
+               matrix_file: Optional[str] = None) -> List[Any]:
+    """Findings from importing the recipe's modules and symbols in the target."""
+    from envdoctor.deep import deep_findings, plan_imports, run_deep
+    from envdoctor.matrix import load_matrix
+    from envdoctor.resources import matrix_path
+
+    symbols = list(recipe.symbols) if recipe else []
+    packages = [p.name for p in recipe.packages] if recipe else []
+    groups = plan_imports(snapshot, symbols, packages)
+    rules = load_matrix(matrix_file or matrix_path()).matching(snapshot)
+    return deep_findings(run_deep(python, groups, timeout=timeout), python, rules)
+
+
 def run(args: argparse.Namespace) -> int:
     started = time.time()
     snapshot, source = load_target(args)
-    report = build_report(snapshot, source, args.recipe, args.matrix, args.strict, started)
+    extra = []  # type: List[Any]
+    if args.deep:
+        if source == "file":
+            raise UsageError("--deep imports modules in the target interpreter; it cannot "
+                             "run on a saved snapshot (--from)")
+        recipe = choose_recipe(args.recipe, snapshot)
+        python = str(snapshot.interpreter.get("executable"))
+        if not args.json:
+            sys.stderr.write("envdoctor: importing the lab's modules in %s ...\n" % python)
+        extra = deep_check(snapshot, recipe, python, args.deep_timeout, args.matrix)
+    report = build_report(snapshot, source, args.recipe, args.matrix, args.strict, started,
+                          extra_findings=extra)
     if args.json:
         from envdoctor.render.json import render_json
 

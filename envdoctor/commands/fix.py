@@ -38,6 +38,8 @@ def register(sub: Any) -> None:
                         help="passed to pip (repeatable)")
     parser.add_argument("--trusted-host", metavar="HOST", action="append", default=[],
                         help="passed to pip (repeatable)")
+    parser.add_argument("--no-deep", action="store_true",
+                        help="after applying, skip the deep import check the recipe asks for")
     parser.add_argument("--json", action="store_true", help="print only JSON on stdout")
     parser.set_defaults(func=run)
 
@@ -158,7 +160,14 @@ def run(args: argparse.Namespace) -> int:
     if not args.yes and not _confirm("Apply these %d changes?" % len(plan.actions)):
         _say(args, "Not applied (answer was not yes).")
         return EXIT_PROBLEMS
-    result = apply_plan(plan, matrix, recipe, options,
+    verify = None
+    if recipe is not None and recipe.symbols and not args.no_deep:
+        from envdoctor.commands.check import deep_check
+
+        def verify(after):  # the deep check the recipe asks for, on the fixed environment
+            return deep_check(after, recipe, plan.python, 300.0)
+
+    result = apply_plan(plan, matrix, recipe, options, verify=verify,
                         progress=lambda m: _say(args, "... " + m))
     result_json.update({"applied": result.ok, "result": {
         "ok": result.ok, "message": result.message, "transaction": result.transaction.id
