@@ -8,7 +8,8 @@ the top-level files in place.
 import os
 from typing import List
 
-__all__ = ["matrix_path", "recipes_dir", "package_dir", "data_path"]
+__all__ = ["matrix_path", "recipes_dir", "package_dir", "data_path", "api_index_path",
+           "signatures_path"]
 
 package_dir = os.path.dirname(os.path.abspath(__file__))
 
@@ -29,6 +30,16 @@ def data_path(name: str) -> str:
 
 def matrix_path() -> str:
     return os.environ.get("ENVDOCTOR_MATRIX") or data_path("compat_matrix.yaml")
+
+
+def api_index_path() -> str:
+    """What each mindspore / mindnlp release exports (``envdoctor matrix api-index``)."""
+    return os.environ.get("ENVDOCTOR_API_INDEX") or data_path("api_index.json")
+
+
+def signatures_path() -> str:
+    """Known error texts and what they mean (``envdoctor explain``)."""
+    return os.environ.get("ENVDOCTOR_SIGNATURES") or data_path("signatures.yaml")
 
 
 def recipes_dir() -> str:

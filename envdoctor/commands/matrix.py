@@ -15,11 +15,21 @@ def register(sub: Any) -> None:
     lint = actions.add_parser("lint", help="validate a matrix file (default: the bundled one)")
     lint.add_argument("path", nargs="?", help="matrix file")
     lint.set_defaults(func=run_lint)
+    api_index = actions.add_parser(
+        "api-index", help="(re)build the API index from the real wheels",
+        description="Download mindspore / mindnlp wheels (pip download --no-deps, any Python's "
+                    "wheel), read their Python sources without installing or importing them, "
+                    "and record which modules and names each release has in api_index.json "
+                    "(read by `envdoctor explain`).")
+    from envdoctor.apiindex.command import add_arguments, run_command
+
+    add_arguments(api_index)
+    api_index.set_defaults(func=run_command)
     parser.set_defaults(func=_usage)
 
 
 def _usage(args: argparse.Namespace) -> int:
-    raise UsageError("usage: envdoctor matrix lint [PATH]")
+    raise UsageError("usage: envdoctor matrix lint [PATH] | api-index [...]")
 
 
 def run_lint(args: argparse.Namespace) -> int:
