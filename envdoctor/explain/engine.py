@@ -1,0 +1,300 @@
+"""From pasted text to explanations: pure functions of the text and envdoctor's data.
+
+Each line is tried against, in order of authority:
+
+1. the compatibility matrix's ``error`` texts (rules that were verified, reported or
+   declared; a rule applies only when one of its packages is named elsewhere in the input);
+2. the signature table (``signatures.yaml``), first match wins;
+3. the API index, for ``cannot import name 'X' from 'M'`` and ``No module named 'M'``;
+4. pip's conflict lines (resolver and ``pip check``), grouped per distribution, plus the
+   matrix rules that the versions named in them match;
+5. for ``No module named 'x'`` on a top-level module, that it is not installed.
+
+Explanations of one line that share a fix are merged (the more authoritative one keeps the
+others as evidence), as are explanations of different lines with the same fix. Nothing is
+explained from a guess: a line no source recognises stays unexplained.
+"""
+
+import os
+import re
+from dataclasses import dataclass, replace
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from envdoctor.explain.imports import (CANNOT_IMPORT, NO_MODULE, explain_cannot_import,
+                                       explain_no_module)
+from envdoctor.explain.model import Explanation
+from envdoctor.explain.pipconflicts import Conflict, conflict_explanations, parse_conflict
+from envdoctor.explain.signatures import Signature, fill, first_match
+from envdoctor.explain.textutil import (frames_before, imported_names, looks_like_error,
+                                        mentions, normalise, python_version, site_package,
+                                        split_lines)
+from envdoctor.findings import pip_install_command
+
+__all__ = ["ExplainResult", "explain_text", "matrix_explanation", "signature_explanation"]
+
+# Top-level modules whose PyPI distribution has another name, or that envdoctor's labs use.
+MODULE_DISTS = {
+    "PIL": "pillow", "yaml": "pyyaml", "sklearn": "scikit-learn", "cv2": "opencv-python",
+    "mindspore": "mindspore", "mindnlp": "mindnlp", "regex": "regex",
+    "sentencepiece": "sentencepiece", "tokenizers": "tokenizers",
+    "transformers": "transformers", "datasets": "datasets", "evaluate": "evaluate",
+    "numpy": "numpy", "jieba": "jieba", "tqdm": "tqdm", "requests": "requests",
+    "safetensors": "safetensors", "addict": "addict", "easydict": "easydict",
+    "pyctcdecode": "pyctcdecode", "ml_dtypes": "ml-dtypes", "psutil": "psutil",
+    "scipy": "scipy", "packaging": "packaging", "astunparse": "astunparse",
+    "asttokens": "asttokens", "peft": "peft", "accelerate": "accelerate",
+    "diffusers": "diffusers", "ftfy": "ftfy", "dill": "dill", "pyarrow": "pyarrow",
+    "huggingface_hub": "huggingface-hub", "google.protobuf": "protobuf", "six": "six",
+}
+_SKIP_FRAMES = ("mindtorch", "importlib", "_bootstrap")
+_LABELS = {"api-index": "api index", "matrix": "matrix", "signature": "signature",
+           "module": "python", "pip-conflict": "pip", "pip-missing": "pip"}
+_RESOLVER_HEADER = "dependency resolver does not currently take into account"
+
+
+@dataclass(frozen=True)
+class ExplainResult:
+    explanations: Tuple[Explanation, ...]
+    unexplained: Tuple[Tuple[int, str], ...]  # error-looking lines nothing explained
+    lines: int
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.explanations else 1
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {"explanations": [e.to_dict() for e in self.explanations],
+                "unexplained": [{"line_number": n, "line": t} for n, t in self.unexplained],
+                "lines": self.lines}
+
+
+# --- one source each ------------------------------------------------------------------------
+
+def _matrix_source(rule: Any) -> str:
+    src = rule.source
+    if src.kind == "verified":
+        pins = ", ".join("%s %s" % kv for kv in src.versions)
+        return "verified: envdoctor ran %s on %s%s%s" % (
+            pins, src.date, " (%s)" % src.platform if src.platform else "",
+            "; freeze: %s" % src.freeze if src.freeze else "")
+    if src.link:
+        return "%s: %s" % (src.kind, src.link)
+    return "%s: %s" % (src.kind, src.note or "package metadata")
+
+
+def matrix_explanation(rule: Any, matrix_path: Optional[str] = None) -> Explanation:
+    fix = pip_install_command(list(rule.fix_requirements)) if rule.fix_requirements else None
+    where = "%s:%s" % (os.path.basename(matrix_path), rule.line) \
+        if matrix_path and rule.line else None
+    evidence = ["matrix rule %r%s" % (rule.id, " (%s)" % where if where else "")]
+    return Explanation(rule.title, rule.because, tuple(p.name for p in rule.packages if
+                                                       not p.absent),
+                       fix, _matrix_source(rule), "matrix", rule.id,
+                       rule.fix_text, tuple(evidence))
+
+
+def signature_explanation(sig: Signature, groups: Dict[str, str],
+                          table_path: Optional[str] = None) -> Explanation:
+    reqs = [fill(r, groups) or r for r in sig.fix_requirements]
+    fix = pip_install_command(reqs) if reqs else fill(sig.fix_command, groups)
+    note = fill(sig.fix_text, groups)
+    if reqs and sig.fix_command:
+        note = "%s%s" % ("Then: %s. " % fill(sig.fix_command, groups), note or "")
+    evidence = ["signature %r%s%s" % (sig.id, " (%s:%s)" % (os.path.basename(table_path), sig.line)
+                                      if table_path and sig.line else "",
+                                      ", research note %s" % sig.ref if sig.ref else "")]
+    packages = tuple(p for p in (fill(p, groups) or p for p in sig.packages) if p)
+    return Explanation(fill(sig.title, groups) or sig.title, fill(sig.because, groups) or "",
+                       packages, fix, sig.source, "signature", sig.id, note, tuple(evidence))
+
+
+def _rule_applies(rule: Any, line: str, whole: str) -> bool:
+    if not rule.error:
+        return False
+    error = " ".join(normalise(rule.error).split())
+    if error not in " ".join(line.split()):
+        return False
+    names = [p.name for p in rule.packages if not p.absent]
+    if not names:
+        return True
+    rest = " ".join(whole.split()).replace(error, " ")
+    return mentions(rest, names)
+
+
+def _importer(lines: Sequence[str], index: int) -> Optional[str]:
+    """Which installed package the failing import came from (the innermost frame that is
+    not the import machinery or mindtorch's proxy)."""
+    for frame in reversed(frames_before(lines, index)):
+        if frame.path.startswith("<") or any(s in frame.path for s in _SKIP_FRAMES):
+            continue
+        pkg = site_package(frame.path)
+        if pkg:
+            tail = frame.path.replace("\\", "/").split("-packages/", 1)[-1]
+            return "%s (%s, line %d)" % (pkg, tail, frame.line)
+        return None
+    return None
+
+
+def _import_candidates(lines: Sequence[str], i: int, index: Any,
+                       python: Optional[str]) -> List[Explanation]:
+    line = lines[i]
+    out = []
+    frames = frames_before(lines, i)
+    last_source = frames[-1].source if frames else None
+    found = CANNOT_IMPORT.search(line)
+    if found and index is not None and "partially initialized module" not in line:
+        module = found.group("module")
+        if module is None and last_source:
+            match = re.match(r"^\s*from\s+([\w.]+)\s+import", last_source)
+            module = match.group(1) if match else None
+        if module:
+            exp = explain_cannot_import(index, module, found.group("name"), python)
+            if exp:
+                out.append(exp)
+    found = NO_MODULE.search(line)
+    if found:
+        module = found.group("module")
+        if index is not None:
+            exp = explain_no_module(index, module, imported_names(last_source, module), python)
+            if exp:
+                out.append(exp)
+        if not out and "." not in module:
+            out.append(_not_installed(module))
+    return out
+
+
+def _not_installed(module: str) -> Explanation:
+    dist = MODULE_DISTS.get(module)
+    return Explanation(
+        "Python cannot find a module named %r" % module,
+        "No installed distribution provides the top-level module %r to the interpreter that "
+        "ran this (it is not installed there, or it was installed for another Python)."
+        % module,
+        (dist or module,), pip_install_command([dist]) if dist else None,
+        "https://docs.python.org/3/library/exceptions.html#ModuleNotFoundError", "module",
+        note=None if dist else "Install the distribution that provides %r into this "
+                               "interpreter (its name on PyPI may differ)." % module)
+
+
+def _merge(primary: Explanation, other: Explanation, where: Optional[str] = None
+           ) -> Explanation:
+    label = _LABELS.get(other.kind, other.kind)
+    facts = ["%s%s: %s" % (where + " " if where else "", label, other.title)]
+    if other.kind == "api-index" and other.because:
+        facts.append(other.because)
+    return primary.with_evidence(*(facts + list(other.evidence)))
+
+
+def _combine(cands: List[Explanation]) -> List[Explanation]:
+    """Explanations of one line are one problem: the most authoritative explains it, the
+    others (and their fixes, when they differ) become its evidence."""
+    if not cands:
+        return []
+    ordered = sorted(cands, key=lambda e: e.rank)
+    primary = ordered[0]
+    for other in ordered[1:]:
+        primary = _merge(primary, other)
+        if other.fix and other.fix != primary.fix:
+            primary = primary.with_evidence("%s fix: %s" % (_LABELS.get(other.kind, other.kind),
+                                                            other.fix))
+    return [primary]
+
+
+# --- the whole input ------------------------------------------------------------------------
+
+def _pip_matrix(conflicts: Sequence[Conflict], matrix: Any, matrix_path: Optional[str]
+                ) -> List[Explanation]:
+    """Matrix rules that the versions pip's conflict lines name satisfy."""
+    from envdoctor.snapshot import canonical_name
+    from envdoctor.versions import spec_contains
+
+    versions = {}  # type: Dict[str, str]
+    first_line = {}  # type: Dict[str, Conflict]
+    for c in conflicts:
+        for name, version in ((c.a, c.av), (c.b, c.bv)):
+            if version:
+                versions.setdefault(canonical_name(name), version)
+                first_line.setdefault(canonical_name(name), c)
+    out = []
+    for rule in matrix.rules if matrix is not None else ():
+        if rule.verdict == "works" or rule.python is not None or rule.platforms:
+            continue
+        specs = rule.packages
+        if not specs or any(p.absent or p.origin for p in specs):
+            continue
+        if not all(p.key in versions and (p.spec is None or spec_contains(
+                p.spec, versions[p.key]) is True) for p in specs):
+            continue
+        exp = matrix_explanation(rule, matrix_path)
+        conflict = first_line[specs[0].key]
+        named = ", ".join("%s %s" % (p.name, versions[p.key]) for p in specs)
+        out.append(replace(exp.with_evidence("versions named in pip's output: " + named),
+                           line=conflict.line, line_number=conflict.line_number))
+    return out
+
+
+def _dedupe(found: List[Explanation]) -> List[Explanation]:
+    out = []  # type: List[Explanation]
+    for exp in sorted(found, key=lambda e: (e.rank, e.line_number or 0)):
+        for k, kept in enumerate(out):
+            same = (kept.kind, kept.id or kept.title) == (exp.kind, exp.id or exp.title)
+            if same or (exp.fix is not None and exp.fix == kept.fix):
+                where = "line %d" % exp.line_number if exp.line_number else None
+                if same:
+                    out[k] = kept.with_evidence("also on %s" % where if where else "")
+                else:
+                    out[k] = _merge(kept, exp, where).with_evidence(
+                        "%s: %s" % (where, exp.line) if where and exp.line else "")
+                break
+        else:
+            out.append(exp)
+    out.sort(key=lambda e: e.line_number or 0)
+    return out
+
+
+def explain_text(text: str, matrix: Any = None, index: Any = None, signatures: Any = None,
+                 matrix_path: Optional[str] = None) -> ExplainResult:
+    """Explain what ``text`` (a traceback, pip's output, a student's paste) shows."""
+    lines = split_lines(text.rstrip("\n"))
+    whole = "\n".join(lines)
+    python = python_version(whole)
+    table = signatures.signatures if signatures is not None else ()
+    table_path = getattr(signatures, "path", None)
+    found = []  # type: List[Explanation]
+    covered = set()
+    conflicts = []  # type: List[Conflict]
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        conflict = parse_conflict(line, i + 1)
+        if conflict is not None:
+            conflicts.append(conflict)
+            covered.add(i)
+            continue
+        cands = []  # type: List[Explanation]
+        for rule in matrix.rules if matrix is not None else ():
+            if _rule_applies(rule, line, whole):
+                cands.append(matrix_explanation(rule, matrix_path))
+        match = first_match(table, line, whole)
+        if match is not None:
+            cands.append(signature_explanation(match[0], match[1], table_path))
+        cands += _import_candidates(lines, i, index, python)
+        if not cands:
+            continue
+        covered.add(i)
+        importer = _importer(lines, i) if NO_MODULE.search(line) else None
+        for exp in _combine(cands):
+            if importer:
+                exp = exp.with_evidence("imported by " + importer)
+                pkg = importer.split(" ", 1)[0]
+                if pkg not in exp.packages:
+                    exp = replace(exp, packages=exp.packages + (pkg,))
+            found.append(replace(exp, line=line.strip(), line_number=i + 1))
+    if conflicts:
+        covered |= set(i for i, line in enumerate(lines) if _RESOLVER_HEADER in line)
+        found += conflict_explanations(conflicts)
+        found += _pip_matrix(conflicts, matrix, matrix_path)
+    explanations = _dedupe(found)
+    unexplained = tuple((i + 1, lines[i].strip()) for i in range(len(lines))
+                        if i not in covered and looks_like_error(lines[i]))
+    return ExplainResult(tuple(explanations), unexplained, len(lines))
