@@ -41,11 +41,21 @@ def test_students_2023_environment():
 
 
 def test_missing_and_wrong_python():
-    snap = make_snapshot(python="3.12.1")
+    snap = make_snapshot(python="3.12.1", mindnlp="0.5.1")
     found = recipe_check.check(CheckContext(snap, None, find_recipe("gpt-imdb")))
     assert ("ED303", ()) in codes(found)
     assert ("ED301", ("mindspore",)) in codes(found)
+    assert ("ED301", ("mindnlp",)) not in codes(found)
     assert all(f.severity.value == "error" for f in found if f.code in ("ED301", "ED303"))
+
+
+def test_bare_venv_is_one_finding_with_the_whole_lab():
+    found = recipe_check.check(CheckContext(make_snapshot(python="3.11.7"), None,
+                                            find_recipe("gpt-imdb")))
+    bare = [f for f in found if f.code == "ED301"]
+    assert len(bare) == 1 and "None of lab gpt-imdb's packages" in bare[0].title
+    assert "mindspore==2.7.0" in bare[0].fix.requirements
+    assert "envdoctor fix --apply" in bare[0].fix.text
 
 
 def test_no_recipe_is_an_info_not_an_error():

@@ -53,6 +53,23 @@ def check(context: CheckContext) -> List[Finding]:
                        if recipe.wheels_from else "."),
             evidence=Evidence(source=source),
         ))
+    wanted = [p for p in recipe.packages if not p.absent]
+    if wanted and all(snap.get(p.name) is None for p in wanted):
+        # A bare venv: one finding for the whole lab, not one per package.
+        reqs = tuple(p.requirement() for p in wanted)
+        findings.append(Finding(
+            code="ED301", severity=Severity.ERROR,
+            title="None of lab %s's packages are installed here" % recipe.name,
+            because="This environment has none of %s; the lab's first import will fail."
+                    % ", ".join(p.name for p in wanted),
+            evidence=Evidence(installed="none of them", needed=", ".join(
+                p.describe() for p in wanted), source=source),
+            fix=Fix(command=pip_install_command(reqs, context.python), requirements=reqs,
+                    text="`envdoctor fix --apply` installs the recipe's verified set for this "
+                         "Python (exact pins, CPU torch first where the lab needs it)."),
+            packages=tuple(p.name for p in wanted),
+        ))
+        return findings
     for pkg in recipe.packages:
         dist = snap.get(pkg.name)
         need = pkg.describe()
