@@ -386,3 +386,13 @@ def test_good_signature_file_and_lint(tmp_path):
     assert result.explanations[0].title == "boom bang"
     proc = envdoctor("explain", "--lint", "--signatures", str(path))
     assert proc.returncode == 0 and "1 signatures OK" in proc.stdout
+
+
+def test_short_way_in_for_other_commands():
+    """check --deep calls envdoctor.explain.explain_text(text) with the bundled data."""
+    from envdoctor.explain import explain_text as short
+
+    text = (DATA / "student-truncate.txt").read_text(encoding="utf-8")
+    found = short(text)
+    assert found[0].fix == "python -m pip install mindspore==2.0.0"
+    assert short("nothing to see") == ()

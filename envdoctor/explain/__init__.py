@@ -6,6 +6,34 @@
 - :mod:`envdoctor.explain.imports`: import errors from the API index;
 - :mod:`envdoctor.explain.pipconflicts`: pip's resolver and ``pip check`` lines;
 - :mod:`envdoctor.explain.render`: text output (pure).
+
+:func:`explain_text` here is the short way in for other commands (``check --deep``): it
+uses the bundled data files, loaded once.
 """
 
-__all__ = []  # type: list
+from typing import Any, Tuple
+
+__all__ = ["explain_text", "bundled_sources"]
+
+_SOURCES = []  # type: list
+
+
+def bundled_sources() -> Tuple[Any, Any, Any]:
+    """The bundled matrix, API index and signature table (loaded on first use)."""
+    if not _SOURCES:
+        from envdoctor.commands.explain import load_sources
+
+        _SOURCES.append(load_sources())
+    return _SOURCES[0]
+
+
+def explain_text(text: str, matrix: Any = None, index: Any = None,
+                 signatures: Any = None) -> Tuple[Any, ...]:
+    """The :class:`~envdoctor.explain.model.Explanation`\\ s of ``text``, from the bundled
+    data unless given; empty when nothing is recognised."""
+    from envdoctor.explain.engine import explain_text as explain
+
+    if matrix is None and index is None and signatures is None:
+        matrix, index, signatures = bundled_sources()
+    return explain(text, matrix, index, signatures,
+                   matrix_path=getattr(matrix, "path", None)).explanations
