@@ -1,0 +1,50 @@
+"""``envdoctor smoke``: run a toy GPT fine-tune in the target environment, stage by stage."""
+
+import argparse
+import sys
+from typing import Any
+
+__all__ = ["register", "run"]
+
+
+def register(sub: Any) -> None:
+    from envdoctor.smoke.runner import DEFAULT_TIMEOUT
+
+    parser = sub.add_parser(
+        "smoke", help="train a tiny GPT in the environment and say which stage breaks",
+        description="Train a bundled toy GPT classifier (GPT-1 fine-tuning recipe, offline "
+                    "corpus) in the target interpreter: import, device, tokenizer, data "
+                    "pipeline, forward, backward, optimizer, loss, accuracy, compiled step, "
+                    "checkpoint. Each stage is timed and explained when it fails.",
+        epilog="Exit codes: 0 every stage passed, 1 a stage failed, 2 envdoctor could not run.")
+    parser.add_argument("--python", metavar="PATH",
+                        help="interpreter (or venv / conda folder) to test; default: this one")
+    parser.add_argument("--device", choices=["CPU", "GPU", "Ascend"],
+                        help="device to use (default: Ascend, then GPU, then CPU, the first "
+                             "that runs an op)")
+    parser.add_argument("--level", choices=["mindspore", "mindnlp"], default="mindspore",
+                        help="mindspore: a GPT written with MindSpore's own API (default); "
+                             "mindnlp: the installed mindnlp's GPT classes, as the lab uses")
+    parser.add_argument("--json", action="store_true", help="print only JSON on stdout")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S",
+                        help="seconds the whole run may take (default %.0f)" % DEFAULT_TIMEOUT)
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="show the target's traceback and full stderr for a failure")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from envdoctor.smoke.render import LiveDisplay, render_json
+    from envdoctor.smoke.runner import run_smoke
+
+    if args.json:
+        result = run_smoke(args.python, args.device, args.level, args.timeout)
+        sys.stdout.write(render_json(result) + "\n")
+        return result.exit_code
+    display = LiveDisplay(sys.stdout)
+    result = None
+    try:
+        result = run_smoke(args.python, args.device, args.level, args.timeout, on_event=display)
+    finally:
+        display.finish(result, verbose=args.verbose)
+    return result.exit_code
