@@ -25,6 +25,9 @@ def register(sub: Any) -> None:
                              "child process) and check the names the lab imports")
     parser.add_argument("--deep-timeout", type=float, default=180.0, metavar="S",
                         help="seconds each deep import may take (default 180)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="then train a toy GPT in the target (`envdoctor smoke`) and add "
+                             "a failed stage as a finding")
     parser.add_argument("--matrix", metavar="PATH", help="compatibility matrix file to use")
     parser.add_argument("--json", action="store_true", help="print only JSON on stdout")
     parser.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
@@ -104,6 +107,14 @@ def run(args: argparse.Namespace) -> int:
         if not args.json:
             sys.stderr.write("envdoctor: importing the lab's modules in %s ...\n" % python)
         extra = deep_check(snapshot, recipe, python, args.deep_timeout, args.matrix)
+    if args.smoke:
+        if source == "file":
+            raise UsageError("--smoke trains in the target interpreter; it cannot run on a "
+                             "saved snapshot (--from)")
+        from envdoctor.smoke.findings import run_smoke_findings
+
+        extra = list(extra) + run_smoke_findings(str(snapshot.interpreter.get("executable")),
+                                                 quiet=args.json)
     report = build_report(snapshot, source, args.recipe, args.matrix, args.strict, started,
                           extra_findings=extra)
     if args.json:
