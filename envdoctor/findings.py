@@ -184,4 +184,79 @@ CODES = _codes(
     CodeDoc("ED306", "recipe", I, "Recipe is declared-only",
             "The recipe's versions come from package metadata and documentation; envdoctor "
             "has not run it. Its wheels may not be on PyPI (the finding says where they are)."),
+    # --- devices (envdoctor/checks/devices.py; facts from envdoctor/probes/device_probe.py)
+    CodeDoc("ED501", "devices", W, "NVIDIA GPU found, but this MindSpore has no GPU backend",
+            "The machine has an NVIDIA GPU, and the installed MindSpore ships no GPU plugin "
+            "(mindspore/lib/plugin/libmindspore_gpu.so.11.x), so set_device('GPU') fails with "
+            "'Unsupported device target GPU' and training runs on CPU. PyPI's Linux x86_64 "
+            "wheels of 2.0.0 and 2.7.0-2.10.0 carry CUDA 11.1/11.6 plugins; aarch64, Windows "
+            "and macOS wheels have none.\nFix: install a MindSpore wheel with GPU plugins, or "
+            "train on CPU."),
+    CodeDoc("ED502", "devices", W, "MindSpore's GPU plugins cannot load their CUDA libraries",
+            "There is an NVIDIA GPU and MindSpore ships GPU plugins, but the dynamic loader "
+            "cannot find a library every plugin links against (read from the plugin's ELF "
+            "header: libcudart.so.11.0, libcublas.so.11, libcudnn.so.8, ...). MindSpore then "
+            "logs 'Load dynamic library: libmindspore_gpu.so.11.6 failed. libcublas.so.11: "
+            "cannot open shared object file' and 'Unsupported device target GPU'. A CUDA 12 or "
+            "13 install does not help: its libraries have other sonames.\nFix: install CUDA "
+            "11.6 with cuDNN 8.5 (or 11.1 with cuDNN 8.0) and put their lib folders on "
+            "LD_LIBRARY_PATH; when the libraries are already on disk, the finding gives the "
+            "export line."),
+    CodeDoc("ED503", "devices", W, "GPU architecture outside what MindSpore's CUDA supports",
+            "MindSpore's GPU plugins are built with CUDA 11.1/11.6, which compile for GPUs up "
+            "to sm_86/sm_87. Hopper (H100, H200: sm_90) and Ada (L4, L40, RTX 40xx: sm_89) "
+            "need CUDA 11.8 or newer, so MindSpore's kernels can only run there if the driver "
+            "JIT-compiles their PTX: untested, and may fail with a CUDA error at the first "
+            "op. GPUs of compute capability 5.3 or lower are below MindSpore's documented "
+            "minimum.\nFix: run `envdoctor smoke` to see whether training really works; "
+            "otherwise train on CPU or on an older GPU (A100, A10, T4, V100)."),
+    CodeDoc("ED504", "devices", W, "NVIDIA driver too old for MindSpore's CUDA 11 plugins",
+            "The driver supports an older CUDA than the plugins need (CUDA 11.x needs a driver "
+            "for CUDA 11.0 or newer, 450.80.02 on Linux).\nFix: upgrade the NVIDIA driver."),
+    CodeDoc("ED505", "devices", I, "MindSpore's GPU backend is unofficial in this release",
+            "MindSpore documents GPU support from 2.0.0-alpha to 2.2.14; from 2.3.0-rc1 the "
+            "release lists and install guides name Ascend and CPU only, although the x86_64 "
+            "wheels still carry CUDA 11.1/11.6 plugins. It may work; nobody promises it."),
+    CodeDoc("ED506", "devices", W, "The NVIDIA GPU could not be queried",
+            "An NVIDIA driver is there, but NVML or nvidia-smi failed or did not answer "
+            "(e.g. 'Driver/library version mismatch' after a driver upgrade without a reboot, "
+            "or a hung GPU). MindSpore's GPU backend uses the same driver and will fail too."
+            "\nFix: run nvidia-smi; reboot after a driver upgrade, or reinstall the driver."),
+    CodeDoc("ED507", "devices", I, "GPUs hidden by CUDA_VISIBLE_DEVICES",
+            "CUDA_VISIBLE_DEVICES is set to a value that hides every GPU, so CUDA programs, "
+            "MindSpore included, see none."),
+    CodeDoc("ED511", "devices", W, "Ascend NPU found, but no CANN toolkit",
+            "The machine has Ascend NPUs (npu-smi or /dev/davinci*), but no CANN toolkit was "
+            "found (ascend-toolkit, nnae, cann under /usr/local/Ascend or ~/Ascend, or "
+            "ASCEND_HOME_PATH). MindSpore then fails with 'Unsupported device target Ascend' "
+            "after warnings such as 'Can not find opp path'.\nFix: install the CANN version "
+            "the installed MindSpore expects, then source its set_env.sh."),
+    CodeDoc("ED512", "devices", W, "CANN version not one this MindSpore accepts",
+            "Each MindSpore release accepts a few CANN compiler versions (AscendEnvChecker in "
+            "mindspore/run_check/_check_version.py, compared with <toolkit>/compiler/"
+            "version.info). Outside them MindSpore warns 'MindSpore version X and Ascend AI "
+            "software package ... version Y does not match' and may fail later with undefined "
+            "symbols such as aclmdlBundleGetModelId.\nFix: install a matching CANN, or the "
+            "MindSpore release made for this CANN."),
+    CodeDoc("ED513", "devices", W, "CANN is installed but not set up in this environment",
+            "A CANN toolkit is on disk, but this environment lacks what its set_env.sh sets "
+            "(ASCEND_OPP_PATH, the CANN lib64 folders on LD_LIBRARY_PATH), or MindSpore's "
+            "Ascend plugin links against CANN libraries the loader cannot find (libge_runner.so"
+            ", libascendcl.so, ...). The variables must be set before Python starts: for a "
+            "notebook, in the kernel's environment.\nFix: source <toolkit>/set_env.sh (the "
+            "finding names it), then restart the kernel or shell."),
+    CodeDoc("ED514", "devices", W, "Ascend NPU found, but this MindSpore has no Ascend backend",
+            "The machine has Ascend NPUs, but the installed MindSpore ships no Ascend plugin "
+            "(mindspore/lib/plugin/libmindspore_ascend.so*), so it can only run on CPU.\nFix: "
+            "install the MindSpore wheel for this architecture that supports Ascend, matching "
+            "the installed CANN."),
+    CodeDoc("ED515", "devices", W, "The Ascend NPUs could not be queried",
+            "/dev/davinci* devices exist, but npu-smi failed or did not answer (not in the "
+            "HwHiAiUser group, a driver problem, a hung device).\nFix: run `npu-smi info`; "
+            "ask the administrator to check the NPU driver."),
+    CodeDoc("ED521", "devices", I, "This x86_64 CPU has no AVX2",
+            "MindSpore's x86_64 CPU kernels are built with AVX/AVX-512 SIMD variants; whether "
+            "a CPU without AVX2 runs them is not verified. If `import mindspore` dies with "
+            "'Illegal instruction', this is why."),
+    # --- end devices
 )

@@ -20,6 +20,15 @@ def exit_code(findings: List[Finding], strict: bool = False) -> int:
     return 1 if any(f.severity in failing for f in findings) else 0
 
 
+def _devices_summary(snapshot: Snapshot) -> Optional[Dict[str, Any]]:
+    from envdoctor.devices import summary
+
+    try:
+        return summary(snapshot)
+    except Exception as exc:  # a bug in the device summary must not lose the report
+        return {"error": "%s: %s" % (type(exc).__name__, exc)}
+
+
 @dataclass(frozen=True)
 class Report:
     snapshot: Snapshot
@@ -63,6 +72,8 @@ class Report:
             "recipe": self.recipe.name if self.recipe else None,
             "snapshot_created": snap.raw.get("created"),
             "source": self.source,
+            # --- devices: see envdoctor.devices.summary (None: snapshot has no device data)
+            "devices": _devices_summary(snap),
         }
 
     def combined_fix(self) -> Optional[str]:

@@ -29,3 +29,21 @@ def test_declared_python_floor_and_wide_dependency_ranges():
         spec = line.strip().strip(",").strip('"')
         # lower bounds only: installing envdoctor must never move a lab's pins down
         assert "<" not in spec.split(";")[0] and "==" not in spec, spec
+
+
+def test_startup_imports_stay_light():
+    """`envdoctor check` must not pay for modules only other commands use."""
+    code = ("import sys, envdoctor.cli as c; c.build_parser(); "
+            "heavy = [m for m in sys.modules if m.startswith(('envdoctor.smoke', 'envdoctor.fix', "
+            "'envdoctor.explain', 'envdoctor.deep', 'envdoctor.checks', 'rich'))]; "
+            "print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                         universal_newlines=True, cwd=ROOT).stdout.strip()
+    assert out == "[]", out
+
+
+def test_smoke_default_timeout_in_step():
+    from envdoctor.commands import smoke as command
+    from envdoctor.smoke import runner
+
+    assert command.DEFAULT_TIMEOUT == runner.DEFAULT_TIMEOUT

@@ -34,8 +34,10 @@ CheckFn = Callable[[CheckContext], List[Finding]]
 
 def _all_checks() -> List[CheckFn]:
     from envdoctor.checks import environment, matrix_rules, recipe, requirements
+    from envdoctor.checks import devices  # ED5xx
 
-    return [requirements.check, environment.check, matrix_rules.check, recipe.check]
+    return [requirements.check, environment.check, matrix_rules.check, recipe.check,
+            devices.check]
 
 
 CHECKS = _all_checks

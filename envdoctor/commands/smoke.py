@@ -7,9 +7,12 @@ from typing import Any
 __all__ = ["register", "run"]
 
 
-def register(sub: Any) -> None:
-    from envdoctor.smoke.runner import DEFAULT_TIMEOUT
+# Kept in step with envdoctor.smoke.runner.DEFAULT_TIMEOUT (a test checks); importing the
+# runner here would slow every envdoctor command's start-up.
+DEFAULT_TIMEOUT = 300.0
 
+
+def register(sub: Any) -> None:
     parser = sub.add_parser(
         "smoke", help="train a tiny GPT in the environment and say which stage breaks",
         description="Train a bundled toy GPT classifier (GPT-1 fine-tuning recipe, offline "

@@ -296,6 +296,14 @@ def main():
     # Running this file puts its own folder first on sys.path; that folder is envdoctor's,
     # not the target's, so it must not show up in the snapshot.
     here = os.path.dirname(os.path.abspath(__file__))
+    # --- devices (envdoctor/probes/device_probe.py): imported from this folder before it
+    # leaves sys.path; a failure there must never break the snapshot.
+    try:
+        import device_probe
+    except Exception as exc:
+        device_probe = None
+        device_error = "device probe not importable: %s: %s" % (type(exc).__name__, exc)
+    # --- end devices
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != here]
     dists, problems = distributions()
     pip_version = None
@@ -319,11 +327,28 @@ def main():
         "distributions": dists,
         "metadata_problems": problems,
         "environment_variables": environment_variables(),
-        "probe_seconds": round(time.time() - started, 4),
+        "devices": None,  # filled below (device_probe.collect)
+        "probe_seconds": None,
     }
+    # --- devices
+    if device_probe is not None:
+        try:
+            snapshot["devices"] = device_probe.collect()
+        except Exception as exc:
+            snapshot["devices"] = {"schema": 1, "errors": [
+                "device probe failed: %s: %s" % (type(exc).__name__, exc)]}
+    else:
+        snapshot["devices"] = {"schema": 1, "errors": [device_error]}
+    # --- end devices
+    snapshot["probe_seconds"] = round(time.time() - started, 4)
     out = json.dumps(snapshot)
     sys.stdout.write(out)
     sys.stdout.flush()
+    # --- devices: an NVML call that never returned is left in a daemon thread; exit without
+    # waiting on it (or on the driver's exit handlers).
+    if device_probe is not None and getattr(device_probe, "HUNG", False):
+        os._exit(0)
+    # --- end devices
 
 
 if __name__ == "__main__":

@@ -74,9 +74,14 @@ def render_report_lines(report: Report, verbose: bool = False) -> List[Line]:
     shown_areas = ["requirements", "compatibility", "recipe"] + [
         a for a in _AREA_ORDER if a in by_area and a not in ("requirements", "compatibility",
                                                               "recipe")]
+    device_lines = _device_lines(report)  # --- devices
+    if device_lines:
+        shown_areas.append("devices")
     for area in sorted(set(shown_areas), key=_AREA_ORDER.index):
         lines.append([])
         lines.append([(AREAS.get(area, area.title()), "bold underline")])
+        if area == "devices":
+            lines.extend(device_lines)
         found = by_area.get(area, [])
         if not any(f.severity is not Severity.INFO for f in found):
             lines.append([("  ok ", "bold green"), ("nothing wrong found", "green")])
@@ -90,6 +95,18 @@ def render_report_lines(report: Report, verbose: bool = False) -> List[Line]:
         lines.append([])
     lines.append(verdict_line(report))
     return lines
+
+
+def _device_lines(report: Report) -> List[Line]:
+    """The Devices section's facts (what was found, what MindSpore can use), shown even when
+    nothing is wrong; [] for a snapshot without device data."""
+    from envdoctor.devices import summary_lines
+
+    try:
+        found = summary_lines(report.snapshot)
+    except Exception as exc:  # never lose the report over the device summary
+        return [[("  device summary failed: %s" % exc, "yellow")]]
+    return [[("  %-10s" % label, "dim"), (text, "")] for label, text in found]
 
 
 def verdict_line(report: Report) -> Line:
