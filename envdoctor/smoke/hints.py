@@ -123,6 +123,9 @@ _RELEVANT = re.compile(
     re.IGNORECASE)
 
 
+_NOISE_FRAME = re.compile(r'File "<frozen importlib|envdoctor[/\\]probes[/\\]lab_smoke\.py')
+
+
 def relevant_lines(lines: Sequence[str], crash: bool = False, limit: int = 12) -> List[str]:
     """The stderr lines worth showing: errors, not the MindSpore warning chatter. For a crash,
     the end of stderr (faulthandler's stack) matters most."""
@@ -133,13 +136,20 @@ def relevant_lines(lines: Sequence[str], crash: bool = False, limit: int = 12) -
         text = line.strip()
         if not text or text in seen:
             continue
-        if _RELEVANT.search(text) and not text.startswith("[WARNING]"):
+        if _RELEVANT.search(text) and not text.startswith("[WARNING]") \
+                and not _NOISE_FRAME.search(text):
             seen.add(text)
             picked.append(text if len(text) <= 400 else text[:397] + "...")
     if crash:
-        tail = [l.strip() for l in source if l.strip()][-limit:]
-        picked = [l for l in picked if l not in tail] + tail
-    return picked[-limit:]
+        # faulthandler's report: "Fatal Python error: ...", then the stack, innermost first.
+        # Import machinery and envdoctor's own frames say nothing about the cause.
+        tail = [l.strip() for l in source if l.strip() and not _NOISE_FRAME.search(l)]
+        fatal = [l for l in tail if l.startswith("Fatal Python error")]
+        start = tail.index(fatal[-1]) if fatal else max(0, len(tail) - limit)
+        tail = tail[start:start + limit]
+        picked = [l for l in picked if l not in tail][-(limit - len(tail)):] + tail \
+            if len(tail) < limit else tail
+    return picked[-limit:] if not crash else picked[:limit]
 
 
 def explain(stage: str, detail: str, error: Optional[Dict[str, str]],

@@ -49,21 +49,18 @@ def stage_lines(stage: Stage, verbose: bool = False) -> List[Line]:
         lines.append([(pad + "why: ", "dim"), (stage.hint.because, "")])
         if stage.hint.fix:
             lines.append([(pad + "fix: ", "bold green"), (stage.hint.fix, "green")])
-    if stage.error and stage.error.get("message") and stage.error["message"].strip() \
-            not in stage.detail:
-        message = stage.error["message"].strip().splitlines()
-        shown = message if verbose else message[:3]
-        for text in shown:
-            lines.append([(pad + "| ", "dim"), (text[:300], "")])
     log = list(stage.log) if verbose else list(stage.log)[-6:]
     if log:
         lines.append([(pad + "target's stderr:", "dim")])
         for text in log:
             lines.append([(pad + "  " + text, "dim")])
-    if verbose and stage.error and stage.error.get("traceback"):
-        lines.append([(pad + "traceback in the target:", "dim")])
-        for text in stage.error["traceback"].splitlines():
+    if stage.error and verbose:
+        lines.append([(pad + "error in the target:", "dim")])
+        for text in (stage.error.get("traceback") or stage.error.get("message") or
+                     "").splitlines():
             lines.append([(pad + "  " + text, "dim")])
+    elif stage.error and stage.error.get("traceback"):
+        lines.append([(pad + "(-v shows the traceback in the target)", "dim")])
     return lines
 
 
