@@ -158,6 +158,23 @@ CODES = _codes(
             "with a wrong tag, and pip installs them on x86_64, macOS or Windows when no "
             "platform wheel matches. They install, then fail at import.\n"
             "Fix: use a Python / MindSpore pair that has a wheel for this platform."),
+    CodeDoc("ED601", "imports", E, "A lab module fails to import",
+            "`envdoctor check --deep` imported the module in the target interpreter (in a "
+            "child process) and it raised. The finding carries the exception, the last frames "
+            "and, when envdoctor knows the error, its cause and fix."),
+    CodeDoc("ED602", "imports", E, "A name the lab imports is missing",
+            "The module imports, but a name the lab's code imports from it does not exist in "
+            "this version (the student's `cannot import name 'GPTTokenizer' from "
+            "'mindnlp.transforms'`). The recipe lists the names each lab imports."),
+    CodeDoc("ED603", "imports", E, "Importing a lab module crashes the interpreter",
+            "The child process died from a signal (segmentation fault, abort) while importing: "
+            "a lab cell doing the same kills the kernel. Often a binary built for another "
+            "CPU, NumPy ABI mismatches or a library loaded twice."),
+    CodeDoc("ED604", "imports", E, "Importing a lab module hangs",
+            "The import did not finish within the deep check's timeout (--deep-timeout)."),
+    CodeDoc("ED605", "imports", I, "Importing a module changes environment variables",
+            "mindnlp sets HF_ENDPOINT and TOKENIZERS_PARALLELISM; MindSpore sets "
+            "PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION. Shown so a lab is not surprised."),
     CodeDoc("ED201", "compatibility", E, "Known-broken combination",
             "The installed versions match a rule in compat_matrix.yaml whose verdict is "
             "'broken': this set was run (verified) or reported to fail, even where its metadata "

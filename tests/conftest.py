@@ -186,3 +186,67 @@ def mindspore_python() -> str:
     if not _has_mindspore_stack(venv.python):
         pytest.fail("built %s, but mindspore / mindnlp / tokenizers do not import there" % path)
     return venv.python
+
+
+# --- the real MindSpore stack (built once per machine under ENVDOCTOR_TEST_CACHE, shared) ---
+
+LAB_PYTHON_VERSION = "3.11"
+
+
+def stack_venv(name: str, steps: Sequence[Sequence[str]]) -> str:
+    """A venv at CACHE/name built by the pip ``steps``; reused while the steps are the same.
+
+    The steps are recorded in the venv, so a changed recipe rebuilds it; pip's own cache keeps
+    the 800 MB mindspore wheel between builds."""
+    folder = CACHE / name
+    ready = folder / ".envdoctor-steps.json"
+    wanted = json.dumps([list(s) for s in steps])
+    if ready.exists() and ready.read_text() == wanted and (folder / "bin" / "python").exists():
+        return str(folder / "bin" / "python")
+    base = pyenv_python(LAB_PYTHON_VERSION)
+    if base is None:
+        pytest.skip("no Python %s for the MindSpore stack" % LAB_PYTHON_VERSION)
+    if folder.exists():
+        shutil.rmtree(str(folder))
+    CACHE.mkdir(parents=True, exist_ok=True)
+    venv = Venv(folder, base)
+    for step in steps:
+        venv.pip(*step)
+    ready.write_text(wanted)
+    return venv.python
+
+
+def lab_install_steps() -> List[List[str]]:
+    """The gpt-imdb recipe, installed as `envdoctor fix` would: constrained by its lock."""
+    lock = ROOT / "recipes" / "locks" / "gpt-imdb-py3.11-linux-x86_64.txt"
+    from envdoctor.recipes import find_recipe
+
+    recipe = find_recipe("gpt-imdb")
+    reqs = [p.requirement() for p in recipe.packages]
+    # a CPU torch first, or mindnlp's dependencies pull GBs of CUDA wheels
+    return [["install", "-q", "torch==2.13.0"],
+            ["install", "-q", "-c", str(lock)] + reqs]
+
+
+@pytest.fixture(scope="session")
+def mindspore_python() -> str:
+    """A working gpt-imdb environment (mindspore 2.7.0 + mindnlp 0.5.1, the verified lock).
+    ENVDOCTOR_MS_PYTHON points at an existing one instead."""
+    given = os.environ.get("ENVDOCTOR_MS_PYTHON")
+    if given:
+        return given
+    return stack_venv("ms27-py311", lab_install_steps())
+
+
+BROKEN_STACK_STEPS = [
+    ["install", "-q", "torch==2.13.0"],
+    # What `pip install mindspore mindnlp` gave on Python 3.11 on 2026-11-28, pinned so the
+    # test stays the same as PyPI moves on: pip check is clean, `import mindnlp` fails.
+    ["install", "-q", "mindspore==2.7.0", "mindnlp==0.5.1", "transformers==5.24.0",
+     "peft==0.21.2", "diffusers==0.42.1", "pyarrow==26.0.1"],
+]
+
+
+@pytest.fixture(scope="session")
+def broken_stack_python() -> str:
+    return stack_venv("ms27-broken-py311", BROKEN_STACK_STEPS)

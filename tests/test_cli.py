@@ -142,3 +142,18 @@ def test_version():
 
     proc = envdoctor("--version")
     assert proc.returncode == 0 and __version__ in proc.stdout
+
+
+def test_requirements_file_of_a_lab(broken_venv, tmp_path):
+    base = tmp_path / "base.txt"
+    base.write_text("tokenizers>=0.14,<0.15  # the lab's pin\nsentencepiece\n"
+                    "colorama; sys_platform == 'win32'\n")
+    lab = tmp_path / "lab.txt"
+    lab.write_text("-r base.txt\ntransformers==4.35.0\n")
+    report = check_json("--python", broken_venv.python, "--recipe", "none",
+                        "--requirements", str(lab))
+    got = sorted((f["code"], f["packages"][0]) for f in report["findings"]
+                 if "requirements file" in (f["evidence"].get("source") or ""))
+    assert got == [("ED301", "sentencepiece"), ("ED302", "tokenizers")]  # colorama: not win32
+    proc = envdoctor("check", "--requirements", str(tmp_path / "nope.txt"))
+    assert proc.returncode == 2 and "requirements file" in proc.stderr

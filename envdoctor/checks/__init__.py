@@ -6,7 +6,7 @@ in order and turns a check that raises into a finding, so one bad check never hi
 
 import traceback
 from dataclasses import dataclass
-from typing import Callable, List, Optional
+from typing import Callable, List, Optional, Tuple
 
 from envdoctor.findings import Evidence, Finding, Severity
 from envdoctor.matrix import Matrix
@@ -22,6 +22,8 @@ class CheckContext:
     matrix: Optional[Matrix] = None
     recipe: Optional[Recipe] = None
     recipe_requested: bool = False  # named with --recipe, rather than chosen by default
+    # (file, name, specifier, marker) from --requirements files
+    requirement_lines: Tuple[Tuple[str, str, str, str], ...] = ()
 
     @property
     def python(self) -> str:
@@ -33,11 +35,11 @@ CheckFn = Callable[[CheckContext], List[Finding]]
 
 
 def _all_checks() -> List[CheckFn]:
-    from envdoctor.checks import environment, matrix_rules, recipe, requirements
+    from envdoctor.checks import environment, matrix_rules, recipe, requirement_files, requirements
     from envdoctor.checks import devices  # ED5xx
 
     return [requirements.check, environment.check, matrix_rules.check, recipe.check,
-            devices.check]
+            requirement_files.check, devices.check]
 
 
 CHECKS = _all_checks

@@ -3,7 +3,7 @@
 import argparse
 import sys
 import time
-from typing import Any, List, Optional, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 from envdoctor.commands import add_target_arguments
 from envdoctor.errors import UsageError
@@ -28,6 +28,9 @@ def register(sub: Any) -> None:
     parser.add_argument("--smoke", action="store_true",
                         help="then train a toy GPT in the target (`envdoctor smoke`) and add "
                              "a failed stage as a finding")
+    parser.add_argument("--requirements", "-r", metavar="FILE", action="append", default=[],
+                        help="also hold the environment to a lab's requirements file "
+                             "(repeatable; pip's syntax, -r includes work)")
     parser.add_argument("--matrix", metavar="PATH", help="compatibility matrix file to use")
     parser.add_argument("--json", action="store_true", help="print only JSON on stdout")
     parser.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
@@ -64,7 +67,8 @@ def choose_recipe(name: Optional[str], snapshot: Any) -> Any:
 
 def build_report(snapshot: Any, source: str, recipe_name: Optional[str],
                  matrix_file: Optional[str] = None, strict: bool = False,
-                 started: Optional[float] = None, extra_findings: Optional[List[Any]] = None):
+                 started: Optional[float] = None, extra_findings: Optional[List[Any]] = None,
+                 requirement_files: Sequence[str] = ()):
     from envdoctor.checks import CheckContext, run_checks
     from envdoctor.matrix import load_matrix
     from envdoctor.report import Report
@@ -72,7 +76,13 @@ def build_report(snapshot: Any, source: str, recipe_name: Optional[str],
 
     matrix = load_matrix(matrix_file or matrix_path())
     recipe = choose_recipe(recipe_name, snapshot)
-    context = CheckContext(snapshot, matrix, recipe, recipe_requested=bool(recipe_name))
+    lines = ()  # type: Any
+    if requirement_files:
+        from envdoctor.checks.requirement_files import load_requirement_files
+
+        lines = load_requirement_files(list(requirement_files))
+    context = CheckContext(snapshot, matrix, recipe, recipe_requested=bool(recipe_name),
+                           requirement_lines=lines)
     findings = run_checks(context) + list(extra_findings or [])
     if recipe_name and recipe_name.lower() == "none":
         findings = [f for f in findings if f.code != "ED305"]
@@ -116,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
         extra = list(extra) + run_smoke_findings(str(snapshot.interpreter.get("executable")),
                                                  quiet=args.json)
     report = build_report(snapshot, source, args.recipe, args.matrix, args.strict, started,
-                          extra_findings=extra)
+                          extra_findings=extra, requirement_files=args.requirements)
     if args.json:
         from envdoctor.render.json import render_json
 

@@ -283,6 +283,8 @@ def interpreter():
         "is_conda": os.path.isdir(os.path.join(sys.prefix, "conda-meta")),
         "conda_env": os.environ.get("CONDA_DEFAULT_ENV"),
         "purelib": purelib,
+        "platlib": paths.get("platlib"),
+        "scripts": paths.get("scripts"),
         "purelib_writable": bool(purelib) and os.access(purelib, os.W_OK),
         "user_site": user_site,
         "user_site_enabled": user_enabled,

@@ -16,6 +16,8 @@ Line = List[Segment]
 
 _MARKS = {Severity.ERROR: ("x", "bold red"), Severity.WARNING: ("!", "bold yellow"),
           Severity.INFO: ("i", "cyan")}
+# Evidence details shown without -v; the rest (rule ids, tracebacks) with -v and in JSON.
+_ALWAYS_SHOWN = ("error", "hidden", "path", "stderr")
 _AREA_ORDER = ["environment", "requirements", "compatibility", "recipe", "imports", "devices",
                "smoke", "other"]
 
@@ -41,7 +43,7 @@ def render_finding_lines(finding: Finding, verbose: bool = False) -> List[Line]:
     if ev.source:
         lines.append([("      source: ", "dim"), (ev.source, "")])
     for key, value in ev.details:
-        if key == "traceback" and not verbose:
+        if not verbose and key not in _ALWAYS_SHOWN:
             continue
         lines.append([("      %s: " % key, "dim"), (value, "")])
     if finding.fix:
