@@ -141,53 +141,6 @@ def make_snapshot(python="3.11.7", system="Linux", machine="x86_64", **dists):
     return Snapshot.from_dict(data)
 
 
-
-
-# ----------------------------------------------------------------------------------------
-# The real MindSpore stack, for tests marked @pytest.mark.mindspore (envdoctor smoke).
-# ENVDOCTOR_MS_PYTHON names an interpreter that has it; otherwise one venv is built per
-# machine under $ENVDOCTOR_TEST_CACHE (default <repo>/.cache) and reused while it imports.
-
-MS_VENV_NAME = "ms27-py311"
-MS_VENV_INSTALLS = (
-    ("torch==2.13.0",),
-    ("mindspore==2.7.0", "mindnlp==0.5.1", "transformers>=4.55,<5", "numpy<2", "pyarrow<26",
-     "peft<0.18", "diffusers<0.36"),
-)
-
-
-def _has_mindspore_stack(python: str) -> bool:
-    probe = ("import importlib.util, mindspore; "
-             "assert importlib.util.find_spec('mindnlp') and importlib.util.find_spec('tokenizers')")
-    return run([python, "-c", probe], check=False).returncode == 0
-
-
-@pytest.fixture(scope="session")
-def mindspore_python() -> str:
-    """An interpreter with mindspore 2.7.0 + mindnlp 0.5.1 (+ tokenizers) installed."""
-    given = os.environ.get("ENVDOCTOR_MS_PYTHON")
-    if given:
-        if not os.path.exists(given):
-            pytest.fail("ENVDOCTOR_MS_PYTHON=%s does not exist" % given)
-        return given
-    path = CACHE / MS_VENV_NAME
-    python = path / "bin" / "python"
-    if python.exists() and _has_mindspore_stack(str(python)):
-        return str(python)
-    base = pyenv_python("3.11") or (sys.executable if sys.version_info[:2] == (3, 11) else None)
-    if base is None:
-        pytest.skip("building the MindSpore test venv needs a Python 3.11")
-    if path.exists():
-        shutil.rmtree(str(path))  # a half-built or broken one
-    path.parent.mkdir(parents=True, exist_ok=True)
-    venv = Venv(path, base)
-    for requirements in MS_VENV_INSTALLS:
-        venv.pip("install", "-q", *requirements)
-    if not _has_mindspore_stack(venv.python):
-        pytest.fail("built %s, but mindspore / mindnlp / tokenizers do not import there" % path)
-    return venv.python
-
-
 # --- the real MindSpore stack (built once per machine under ENVDOCTOR_TEST_CACHE, shared) ---
 
 LAB_PYTHON_VERSION = "3.11"
@@ -234,6 +187,8 @@ def mindspore_python() -> str:
     ENVDOCTOR_MS_PYTHON points at an existing one instead."""
     given = os.environ.get("ENVDOCTOR_MS_PYTHON")
     if given:
+        if not os.path.exists(given):
+            pytest.fail("ENVDOCTOR_MS_PYTHON=%s does not exist" % given)
         return given
     return stack_venv("ms27-py311", lab_install_steps())
 
