@@ -1,4 +1,4 @@
-"""``envdoctor matrix``: maintain the compatibility matrix (lint; verify comes later)."""
+"""``envdoctor matrix``: maintain the compatibility matrix (lint, api-index, verify)."""
 
 import argparse
 import sys
@@ -25,11 +25,26 @@ def register(sub: Any) -> None:
 
     add_arguments(api_index)
     api_index.set_defaults(func=run_command)
+    verify = actions.add_parser(
+        "verify", help="install combinations in fresh venvs, check them, record the verdicts",
+        description="For each combination of verification/combos.yaml: a fresh venv from "
+                    "pyenv's Python, pip install its steps (or the set `uv pip compile "
+                    "--exclude-newer` resolves), then `envdoctor check --deep` and `envdoctor "
+                    "smoke` in it. The evidence goes to verification/<id>/; --write turns it "
+                    "into `verified` rules in a generated block of compat_matrix.yaml.",
+        epilog="Exit codes: 0 every selected combination got a verdict (as expected), 1 one "
+               "was skipped, could not be decided or surprised its `expect`, 2 usage or data "
+               "error. Schema: docs/verification.md.")
+    from envdoctor.verify.command import add_arguments as add_verify_arguments
+    from envdoctor.verify.command import run_command as run_verify
+
+    add_verify_arguments(verify)
+    verify.set_defaults(func=run_verify)
     parser.set_defaults(func=_usage)
 
 
 def _usage(args: argparse.Namespace) -> int:
-    raise UsageError("usage: envdoctor matrix lint [PATH] | api-index [...]")
+    raise UsageError("usage: envdoctor matrix lint [PATH] | api-index [...] | verify [...]")
 
 
 def run_lint(args: argparse.Namespace) -> int:

@@ -1,0 +1,364 @@
+"""`envdoctor matrix verify`: the combos schema, the generated matrix block, the CI matrix,
+and one real run of the harness on tiny local wheels (no MindSpore needed)."""
+
+import json
+import os
+import sys
+import textwrap
+
+import pytest
+
+from envdoctor.matrix import load_matrix
+from envdoctor.resources import matrix_path
+from envdoctor.verify.block import (BEGIN, END, generate_rules, outcome_snapshot, render_block,
+                                    replace_block, split_block)
+from envdoctor.verify.combos import ci_matrix, load_combos, select
+from envdoctor.verify.evidence import (Outcome, check_signature, clean_signature,
+                                       pip_signature, smoke_signature)
+from envdoctor.verify.harness import find_python, harvest_candidates
+from envdoctor.yamlfile import DataFileError
+from conftest import build_wheel, envdoctor
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+GOOD = """\
+schema: 1
+combos:
+  - id: tiny
+    python: "3.11"
+    steps:
+      - [torch==2.13.0]
+      - [mindspore, mindnlp]
+    recipe: gpt-imdb
+    smoke: true
+"""
+
+
+def write(tmp_path, text, name="combos.yaml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text))
+    return str(path)
+
+
+# --- the combos file -----------------------------------------------------------------------
+
+def test_bundled_combos_file_is_valid():
+    combos = load_combos(os.path.join(ROOT, "verification", "combos.yaml")).combos
+    assert len(combos) >= 8
+    assert {c.python for c in combos} >= {"3.7", "3.9", "3.10", "3.11", "3.12"}
+    modes = {c.mode for c in combos}
+    assert modes == {"default", "time-consistent"}
+
+
+def test_good_combo_is_read(tmp_path):
+    combo = load_combos(write(tmp_path, GOOD)).combos[0]
+    assert combo.id == "tiny" and combo.python == "3.11" and combo.line == 3
+    assert combo.steps == (("torch==2.13.0",), ("mindspore", "mindnlp"))
+    assert combo.smoke == "mindspore" and combo.checks == ("imports", "smoke")
+    assert combo.mode == "default" and not combo.uses_uv
+
+
+@pytest.mark.parametrize("old, new, line, message", [
+    ('python: "3.11"', "python: 3.10", 3, "quote the python version"),
+    ('python: "3.11"', 'python: "3"', 3, "minor version in quotes"),
+    ("id: tiny", "id: Tiny Combo", 3, "combo id"),
+    ("recipe: gpt-imdb", "recipe: gpt-imdb\n    colour: red", 3, "unknown keys colour"),
+    ("smoke: true", "smoke: lots", 3, "smoke must be"),
+    ("smoke: true", "mode: time-consistent", 3, "exclude_newer: YYYY-MM-DD"),
+    ("smoke: true", "mode: sometimes", 3, "mode must be one of"),
+    ("smoke: true", 'exclude_newer: "2025-11-06"', 3, "needs mode: time-consistent"),
+    ("      - [torch==2.13.0]\n      - [mindspore, mindnlp]", "      - []", 3,
+     "non-empty list"),
+    ("smoke: true", "mode: time-consistent\n    exclude_newer: 2025-11-06\n    without: [x]",
+     3, "take requirements, -r FILE and -c FILE only"),
+    ("smoke: true", "install_as: {mindnlp: 'not a @@ requirement'}", 9, "install_as mindnlp"),
+    ("smoke: true", "expect: maybe", 3, "expect must be works or broken"),
+])
+def test_bad_combo_names_its_line(tmp_path, old, new, line, message):
+    text = GOOD.replace(old, new)
+    if "take requirements" in message:
+        text = text.replace("[mindspore, mindnlp]", "[--prefer-binary, mindspore]")
+    with pytest.raises(DataFileError) as err:
+        load_combos(write(tmp_path, text))
+    assert err.value.line == line, str(err.value)
+    assert message in str(err.value)
+    assert "combos.yaml:%d:" % line in str(err.value)
+
+
+def test_duplicate_id_and_top_level(tmp_path):
+    twice = GOOD + GOOD.split("combos:\n", 1)[1]
+    with pytest.raises(DataFileError) as err:
+        load_combos(write(tmp_path, twice))
+    assert "already used at line 3" in str(err.value) and err.value.line == 10
+    with pytest.raises(DataFileError) as err:
+        load_combos(write(tmp_path, "schema: 1\ncombo: []\n"))
+    assert "'combos' list" in str(err.value)
+    with pytest.raises(DataFileError) as err:
+        load_combos(write(tmp_path, "schema: 1\ncombos:\n  - id: a\n    python: [\n"))
+    assert "not valid YAML" in str(err.value)
+
+
+def test_variables_and_held_steps(tmp_path):
+    text = GOOD.replace("[mindspore, mindnlp]", '[mindspore, "mindnlp @ git+file://${REPO}@v1"]')
+    text = text.replace("smoke: true", "without: [torch]")
+    combo = load_combos(write(tmp_path, text)).combos[0]
+    assert combo.variables() == {"REPO"} and combo.uses_uv
+    assert combo.expand({})[1] == ["REPO"]
+    steps, missing = combo.expand({"REPO": "/src/m"})
+    assert not missing and steps[1][1] == "mindnlp @ git+file:///src/m@v1"
+    assert combo.held_step(steps[0]) and not combo.held_step(steps[1])
+
+
+def test_select_and_ci_matrix(tmp_path):
+    text = GOOD + (
+        "  - id: old\n"
+        "    python: \"3.7\"\n"
+        "    steps: [\"--prefer-binary mindspore==2.0.0\"]\n"
+        "  - id: gone\n"
+        "    python: \"3.9\"\n"
+        "    steps: [[x]]\n"
+        "    skip: no wheel here\n")
+    combos = load_combos(write(tmp_path, text)).combos
+    assert combos[1].steps == (("--prefer-binary", "mindspore==2.0.0"),)
+    assert [c.id for c in select(combos, ["old"])] == ["old"]
+    assert [c.id for c in select(combos, ["tiny,old"])] == ["tiny", "old"]
+    assert [c.id for c in select(combos, python="3.11")] == ["tiny"]
+    with pytest.raises(Exception) as err:
+        select(combos, ["nope"])
+    assert "known: gone, old, tiny" in str(err.value)
+    assert ci_matrix(combos) == {"include": [
+        {"id": "tiny", "python": "3.11", "mode": "default", "recipe": "gpt-imdb",
+         "smoke": True, "variables": []},
+        {"id": "old", "python": "3.7", "mode": "default", "recipe": "none", "smoke": False,
+         "variables": []}]}
+    proc = envdoctor("matrix", "verify", "--ci-matrix", "--combos", str(tmp_path / "combos.yaml"))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == ci_matrix(combos)
+    bad = envdoctor("matrix", "verify", "--ci-matrix", "--combos",
+                    write(tmp_path, GOOD.replace("smoke: true", "smoke: 7"), "bad.yaml"))
+    assert bad.returncode == 2 and "bad.yaml:3:" in bad.stderr
+
+
+def test_dry_run_lists_and_runs_nothing(tmp_path):
+    path = write(tmp_path, GOOD.replace("[mindspore, mindnlp]", '["${MISSING_VAR}"]'))
+    proc = envdoctor("matrix", "verify", "--dry-run", "--combos", path,
+                     "--workdir", str(tmp_path / "work"))
+    assert proc.returncode == 0, proc.stderr
+    assert "tiny: Python 3.11" in proc.stdout and "step 1: pip install torch==2.13.0" in proc.stdout
+    assert "needs ${MISSING_VAR}" in proc.stdout
+    assert not (tmp_path / "work").exists()
+
+
+# --- signatures ----------------------------------------------------------------------------
+
+def test_signatures():
+    assert clean_signature("ImportError: cannot import name 'GPTTokenizer' from "
+                           "'mindnlp.transforms' (/v/lib/site-packages/mindnlp/transforms/"
+                           "__init__.py)\nmore") == \
+        "ImportError: cannot import name 'GPTTokenizer' from 'mindnlp.transforms'"
+    report = {"findings": [
+        {"code": "ED201", "evidence": {"installed": "x"}},
+        {"code": "ED602", "title": "t", "evidence": {"installed": "KeyError: None"}},
+        {"code": "ED601", "evidence": {"installed": "later"}}]}
+    assert check_signature(report) == "KeyError: None"
+    assert check_signature({"findings": [{"code": "ED603", "title": "import mindspore crashes "
+                                          "the interpreter", "evidence": {
+                                              "installed": "killed by SIGSEGV"}}]}) == \
+        "import mindspore crashes the interpreter: killed by SIGSEGV"
+    assert check_signature({"findings": []}) is None
+    smoke = {"exit_code": 1, "stages": [{"name": "import", "status": "pass"}, {
+        "name": "data", "status": "fail", "error": {
+            "type": "ValueError", "message": "Unable to avoid copy\nmore"}}]}
+    assert smoke_signature(smoke) == "smoke data: ValueError: Unable to avoid copy"
+    assert smoke_signature({"exit_code": 0, "stages": [{"status": "pass"}]}) is None
+    assert pip_signature("Collecting x\n  error: subprocess-exited-with-error\nnote: y\n"
+                         "error: metadata-generation-failed\n") == \
+        "error: metadata-generation-failed"
+    out = "Downloading mindspore-2.0.0-cp37-cp37m-manylinux1_x86_64.whl (947.2 MB)\n" \
+          "Using cached six-1.17.0-py2.py3-none-any.whl (11 kB)\n"
+    assert harvest_candidates(out, 100) == [
+        ("mindspore-2.0.0-cp37-cp37m-manylinux1_x86_64.whl", "mindspore", "2.0.0")]
+
+
+# --- the generated block -------------------------------------------------------------------
+
+HAND = """\
+# hand-written header
+schema: 1
+rules:
+  - id: hand-keyerror
+    when:
+      packages:
+        mindnlp: ">=0.5,<0.6"
+        transformers: ">=5"
+    verdict: broken
+    title: mindnlp 0.5 with transformers 5
+    because: it breaks.
+    error: "KeyError: None"
+    fix:
+      requirements: ["transformers<5"]
+    source:
+      kind: reported
+      link: https://example.org/1
+"""
+
+
+def outcome(oid, verdict, error=None, python="3.11.7", **versions):
+    return Outcome(oid, verdict, date="2026-01-02", platform="linux-x86_64", python=python,
+                   versions=tuple(versions.items()), error=error,
+                   stage="imports" if error else None, checks=("imports",),
+                   recipe="gpt-imdb", freeze="verification/%s/freeze.txt" % oid,
+                   installed=tuple(versions.items()))
+
+
+def test_generated_block_round_trips_through_load_matrix(tmp_path):
+    outcomes = [
+        outcome("good", "works", mindspore="2.7.0", mindnlp="0.5.1", transformers="4.56.2",
+                torch="2.13.0+cpu"),
+        outcome("bad", "broken", 'ImportError: cannot import name "X" from \'y\'',
+                mindspore="2.7.0", mindnlp="0.4.1"),
+        outcome("old", "broken", "AttributeError: no ANTIALIAS", python="3.9.18",
+                mindspore="2.0.0", pillow="11.3.0"),
+        outcome("tf5", "broken", "KeyError: None", mindspore="2.7.0", mindnlp="0.5.1",
+                transformers="5.24.0"),
+        Outcome("nope", "error", error="harness: disk full"),
+    ]
+    hand = load_matrix(write(tmp_path, HAND, "hand.yaml")).rules
+    rules, notes = generate_rules(outcomes, {}, hand)
+    assert [r["id"] for r in rules] == ["verified-good", "verified-bad", "verified-old"]
+    assert any("tf5" in n and "hand-keyerror" in n for n in notes)
+    assert any(n.startswith("nope: error") for n in notes)
+    block = render_block(rules, notes)
+    assert block.startswith("  " + BEGIN) and block.rstrip().endswith(END)
+    text = replace_block(HAND, block)
+    assert text.startswith(HAND)  # hand-written lines untouched
+    path = write(tmp_path, text, "m.yaml")
+    matrix = load_matrix(path)
+    by_id = {r.id: r for r in matrix.rules}
+    good, bad, old = by_id["verified-good"], by_id["verified-bad"], by_id["verified-old"]
+    assert good.verdict == "works" and good.code == "ED203"
+    assert str(good.python) == "==3.11.*" and good.platforms == ("linux-x86_64",)
+    assert {p.name: str(p.spec) for p in good.packages}["torch"] == "==2.13.0+cpu"
+    assert bad.verdict == "broken" and bad.code == "ED201"
+    assert bad.error == 'ImportError: cannot import name "X" from \'y\''
+    assert "pip check calls the set clean" in bad.because
+    assert bad.fix_requirements == ("mindspore==2.7.0", "mindnlp==0.5.1", "transformers==4.56.2",
+                                    "torch==2.13.0")  # the working set of the same Python
+    assert bad.source.kind == "verified" and bad.source.date == "2026-01-02"
+    assert dict(bad.source.versions) == {"mindspore": "2.7.0", "mindnlp": "0.4.1",
+                                         "python": "3.11.7"}
+    assert bad.source.freeze == "verification/bad/freeze.txt"
+    assert not old.fix_requirements and "No set was verified to work on Python 3.9" in \
+        old.fix_text
+    # the verified broken rule matches exactly that set, and only on that Python
+    assert bad.applies(outcome_snapshot(outcomes[1]))
+    assert not bad.applies(outcome_snapshot(outcomes[0]))
+    assert not old.applies(outcome_snapshot(outcome("o", "broken", "e", python="3.10.1",
+                                                    mindspore="2.0.0", pillow="11.3.0")))
+    # regenerating replaces the block, and the same outcomes give the same text
+    again = replace_block(text, render_block(rules, notes))
+    assert again == text
+    stripped, old_block = split_block(text)
+    assert stripped.strip() == HAND.strip() and old_block.strip() == block.strip()
+    assert replace_block(text, render_block([], [])).count("verified-") == 0
+
+
+def test_origins_keep_pypi_and_git_apart(tmp_path):
+    pypi = outcome("pypi", "broken", "ImportError: no GPTTokenizer", python="3.7.16",
+                   mindspore="2.0.0", mindnlp="0.1.1")
+    git = outcome("git", "works", python="3.7.16", mindspore="2.0.0", mindnlp="0.1.1",
+                  regex="2024.4.16")
+    git = Outcome(**dict(git.__dict__, origins=(("mindnlp", "vcs"),)))
+    from envdoctor.verify.combos import Combo
+    combo = Combo("git", None, "3.7", (("x",),), key=("mindspore", "mindnlp", "regex"),
+                  install_as=(("mindnlp", "mindnlp @ git+https://github.com/m/m.git@v0.1.1"),))
+    rules, _ = generate_rules([pypi, git], {"git": combo})
+    text = replace_block(HAND, render_block(rules))
+    rules = {r.id: r for r in load_matrix(write(tmp_path, text, "m.yaml")).rules}
+    assert rules["verified-pypi"].fix_requirements == (
+        "mindspore==2.0.0", "mindnlp @ git+https://github.com/m/m.git@v0.1.1", "regex==2024.4.16")
+    assert rules["verified-pypi"].applies(outcome_snapshot(pypi))
+    assert not rules["verified-pypi"].applies(outcome_snapshot(git))  # from: index
+    assert rules["verified-git"].applies(outcome_snapshot(git))
+    assert not rules["verified-git"].applies(outcome_snapshot(pypi))  # from: vcs
+
+
+def test_bad_markers_are_refused():
+    with pytest.raises(DataFileError):
+        replace_block(HAND + "  " + BEGIN + "\n", render_block([]))
+
+
+def test_bundled_matrix_block_lints():
+    text = open(matrix_path(), encoding="utf-8").read()
+    hand, block = split_block(text)
+    assert "rules:" in hand
+    if block:
+        assert block.count(BEGIN) == 1
+
+
+# --- one real run --------------------------------------------------------------------------
+
+def test_harness_end_to_end_on_tiny_wheels(tmp_path):
+    """Two combos on local wheels: one imports, one's `regex` raises at import. The harness
+    builds each venv, runs check --deep, records evidence, and writes verified rules."""
+    minor = "%d.%d" % sys.version_info[:2]
+    if find_python(minor) is None:
+        pytest.skip("no pyenv Python %s" % minor)
+    wheels = tmp_path / "wheels"
+    build_wheel(wheels, "sentencepiece", "0.2.1")
+    build_wheel(wheels, "regex", "2024.1.1", files={
+        "regex/__init__.py": "raise ImportError('regex is broken on purpose')\n"})
+    build_wheel(wheels, "regex", "2025.1.1")
+    combos = write(tmp_path, """\
+        schema: 1
+        defaults:
+          key: [regex, sentencepiece]
+        combos:
+          - id: tiny-works
+            python: "%(minor)s"
+            steps:
+              - [--no-index, "--find-links=${WHEELS}", sentencepiece, regex==2025.1.1]
+            expect: works
+          - id: tiny-broken
+            python: "%(minor)s"
+            steps:
+              - [--no-index, "--find-links=${WHEELS}", sentencepiece, regex==2024.1.1]
+            expect: broken
+          - id: tiny-skipped
+            python: "%(minor)s"
+            steps: [[six]]
+            skip: not here
+        """ % {"minor": minor})
+    matrix = write(tmp_path, HAND, "matrix.yaml")
+    evidence = tmp_path / "verification"
+    proc = envdoctor("matrix", "verify", "--combos", combos, "--evidence", str(evidence),
+                     "--workdir", str(tmp_path / "work"), "--var", "WHEELS=%s" % wheels,
+                     "--write", "--matrix", matrix, "--date", "2026-01-02", "--json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    result = json.loads(proc.stdout)
+    verdicts = {o["id"]: (o["verdict"], o["error"]) for o in result["outcomes"]}
+    assert verdicts["tiny-works"] == ("works", None)
+    assert verdicts["tiny-broken"] == ("broken", "ImportError: regex is broken on purpose")
+    assert verdicts["tiny-skipped"][0] == "skipped"
+    assert result["written"]["rules"] == ["verified-tiny-works", "verified-tiny-broken"]
+    folder = evidence / "tiny-broken"
+    assert sorted(os.listdir(str(folder))) == ["check.json", "freeze.txt", "meta.json"]
+    meta = json.loads((folder / "meta.json").read_text())
+    assert meta["verdict"] == "broken" and meta["stage"] == "imports"
+    assert meta["versions"] == {"regex": "2024.1.1", "sentencepiece": "0.2.1"}
+    assert meta["python"].startswith(minor) and meta["date"] == "2026-01-02"
+    assert meta["pip_check"] == [] and meta["checks"] == ["imports"]
+    assert "regex==2024.1.1" in (folder / "freeze.txt").read_text()
+    check = json.loads((folder / "check.json").read_text())
+    assert "snapshot" not in check and check["environment"]["python"] == meta["python"]
+    assert any(f["code"] == "ED601" for f in check["findings"])
+    assert not (tmp_path / "work" / "venvs" / "tiny-broken").exists()  # deleted, no --keep
+    rules = {r.id: r for r in load_matrix(matrix).rules}
+    assert rules["hand-keyerror"].line == 4  # hand-written rules untouched
+    broken = rules["verified-tiny-broken"]
+    assert broken.error == "ImportError: regex is broken on purpose"
+    assert broken.fix_requirements == ("regex==2025.1.1", "sentencepiece==0.2.1")
+    assert broken.source.freeze == "verification/tiny-broken/freeze.txt"
+    assert "tiny-skipped: not run here: not here" in open(matrix).read()
+    lint = envdoctor("matrix", "lint", matrix)
+    assert lint.returncode == 0, lint.stderr
