@@ -14,6 +14,7 @@ from envdoctor.errors import EnvdoctorError
 
 __all__ = [
     "SCHEMA",
+    "index_runs",
     "ApiIndexError",
     "VersionInfo",
     "VersionEntry",
@@ -94,18 +95,23 @@ class VersionEntry:
                                                  "requires_python")})
 
 
-def encode_ranges(indexes: Iterable[int]) -> str:
-    """{0, 1, 2, 5} -> "0-2,5"."""
+def index_runs(indexes: Iterable[int]) -> List[Tuple[int, int]]:
+    """{0, 1, 2, 5} -> [(0, 2), (5, 5)]: runs of consecutive indexes."""
     items = sorted(set(indexes))
-    parts = []
+    runs = []
     i = 0
     while i < len(items):
         j = i
         while j + 1 < len(items) and items[j + 1] == items[j] + 1:
             j += 1
-        parts.append(str(items[i]) if i == j else "%d-%d" % (items[i], items[j]))
+        runs.append((items[i], items[j]))
         i = j + 1
-    return ",".join(parts)
+    return runs
+
+
+def encode_ranges(indexes: Iterable[int]) -> str:
+    """{0, 1, 2, 5} -> "0-2,5"."""
+    return ",".join(str(i) if i == j else "%d-%d" % (i, j) for i, j in index_runs(indexes))
 
 
 def decode_ranges(text: str) -> FrozenSet[int]:

@@ -10,9 +10,10 @@ functions return None rather than guess.
 import re
 from typing import Iterable, List, Optional, Sequence
 
-from envdoctor.apiindex.model import ApiIndex, PackageIndex, VersionEntry
+from envdoctor.apiindex.model import ApiIndex, PackageIndex, VersionEntry, index_runs
 from envdoctor.explain.model import Explanation
 from envdoctor.findings import pip_install_command
+from envdoctor.snapshot import canonical_name
 
 __all__ = ["CANNOT_IMPORT", "NO_MODULE", "describe_versions", "choose_entry",
            "explain_cannot_import", "explain_no_module", "index_source_text"]
@@ -21,23 +22,13 @@ CANNOT_IMPORT = re.compile(r"cannot import name '(?P<name>[\w.]+)'(?: from '(?P<
 NO_MODULE = re.compile(r"No module named '(?P<module>[\w.]+)'")
 
 
-def _canonical(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def describe_versions(pkg: PackageIndex, indexes: Iterable[int]) -> str:
     """Runs of consecutive indexed releases: ``0.1.1, 0.2.0 to 0.3.1``."""
-    items = sorted(set(indexes))
     parts = []
-    i = 0
-    while i < len(items):
-        j = i
-        while j + 1 < len(items) and items[j + 1] == items[j] + 1:
-            j += 1
-        first, last = pkg.versions[items[i]].label, pkg.versions[items[j]].label
+    for i, j in index_runs(indexes):
+        first, last = pkg.versions[i].label, pkg.versions[j].label
         parts.append(first if i == j else ("%s, %s" % (first, last) if j == i + 1
                                            else "%s to %s" % (first, last)))
-        i = j + 1
     return ", ".join(parts) if parts else "none"
 
 
@@ -71,7 +62,7 @@ def choose_entry(pkg: PackageIndex, candidates: Iterable[int],
     if not cands:
         return None
     main_all = [i for i, v in enumerate(pkg.versions)
-                if v.source == "pypi" and _canonical(v.dist) == _canonical(pkg.name) and
+                if v.source == "pypi" and canonical_name(v.dist) == canonical_name(pkg.name) and
                 (not fitting or _python_ok(v, python))]
     main = [i for i in cands if i in main_all]
     pool = main or [i for i in cands if pkg.versions[i].source == "pypi"] or cands
