@@ -3,8 +3,26 @@
 envdoctor never imports mindspore, mindnlp, transformers or torch in its own process:
 everything about a target environment is learned by running stdlib-only probe scripts
 in the target interpreter (see :mod:`envdoctor.probe`).
+
+In a notebook: ``envdoctor.prelab("gpt-imdb")``, or ``%load_ext envdoctor`` then
+``%envdoctor check`` (see :mod:`envdoctor.notebook`; imported only when used).
 """
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "prelab", "load_ipython_extension"]
+
+
+def prelab(*args, **kwargs):  # type: ignore
+    """Check (``fix=True``: and fix) this kernel's environment for a lab; the result shows as
+    HTML in a notebook. See :func:`envdoctor.notebook.prelab`."""
+    from envdoctor.notebook import prelab as _prelab
+
+    return _prelab(*args, **kwargs)
+
+
+def load_ipython_extension(ipython):  # type: ignore
+    """``%load_ext envdoctor``: adds the ``%envdoctor`` line magic."""
+    from envdoctor.notebook import load_ipython_extension as _load
+
+    _load(ipython)
