@@ -14,6 +14,14 @@ export ENVDOCTOR_TEST_CACHE="${ENVDOCTOR_TEST_CACHE:-$ROOT/.cache}"
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
 mkdir -p "$ENVDOCTOR_TEST_CACHE"
 
+# The class report's test opens the page in headless Chromium (Debian's package) and is skipped
+# without it: install it only when it is missing and apt-get is there (as root, or sudo -n).
+if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo -n"
+  { $SUDO apt-get update -q && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+      chromium; } >/dev/null 2>&1 || echo "== could not install chromium: its test is skipped"
+fi
+
 find_python() {  # find_python 3.11 -> a CPython 3.11 interpreter, or nothing
   local v=$1 p
   for p in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$v".*/bin/python; do
