@@ -158,9 +158,11 @@ def _apply_fix(report: Any, matrix_file: Optional[str], say: Callable[[str], Non
                      % (tx.id, tx.journal.get("status"), tx.id))
     matrix = load_matrix(matrix_file or matrix_path())
     lock = recipe.lock_for(snapshot) if recipe is not None else None
-    options = PipOptions()
+    from envdoctor.pip_runner import choose_pip
+
     say("planning the fix (pip install --dry-run --report)")
     try:
+        options, _ = choose_pip(snapshot.pip_version, PipOptions())
         plan = make_plan(snapshot, list(report.findings), matrix, recipe, options,
                          lock_lines=lock[0] if lock else None,
                          lock_source=lock[1] if lock else None)

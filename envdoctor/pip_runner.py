@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from envdoctor.errors import EnvdoctorError
 from envdoctor.subproc import ChildResult, describe_exit, run_child
 
-__all__ = ["PipOptions", "PipError", "dry_run", "install", "uninstall", "freeze"]
+__all__ = ["PipOptions", "PipError", "choose_pip", "dry_run", "install", "uninstall", "freeze"]
 
 INSTALL_TIMEOUT = 3600.0
 
@@ -43,6 +43,10 @@ class PipOptions:
     no_index: bool = False
     timeout: float = INSTALL_TIMEOUT
     extra_env: Dict[str, str] = field(default_factory=dict)
+    # When the target's own pip is too old for --dry-run --report (pip < 22.2, as on Python
+    # 3.7 images), envdoctor's interpreter runs its own pip against the target with
+    # `pip --python TARGET` (pip >= 22.3) instead; nothing is installed to upgrade pip.
+    external_pip: Optional[str] = None
 
     def args(self) -> List[str]:
         out = []  # type: List[str]
@@ -67,8 +71,45 @@ class PipOptions:
 
 def _pip(python: str, args: Sequence[str], options: PipOptions,
          timeout: Optional[float] = None) -> ChildResult:
-    return run_child([python, "-m", "pip"] + list(args), timeout=timeout or options.timeout,
-                     env=options.env())
+    if options.external_pip:
+        argv = [options.external_pip, "-m", "pip", "--python", python] + list(args)
+    else:
+        argv = [python, "-m", "pip"] + list(args)
+    return run_child(argv, timeout=timeout or options.timeout, env=options.env())
+
+
+MIN_REPORT_PIP = (22, 2)  # pip install --dry-run --report
+MIN_PYTHON_OPTION_PIP = (22, 3)  # pip --python
+
+
+def _version_tuple(text: Optional[str]) -> Tuple[int, ...]:
+    out = []
+    for part in str(text or "0").split(".")[:2]:
+        digits = "".join(ch for ch in part if ch.isdigit())
+        out.append(int(digits or 0))
+    return tuple(out)
+
+
+def choose_pip(target_pip_version: Optional[str], options: PipOptions) -> Tuple[PipOptions, str]:
+    """Use the target's pip when it can report a dry run; else envdoctor's own pip with
+    ``--python TARGET``. Returns the options and a note for the user ('' if nothing to say)."""
+    import sys
+
+    if target_pip_version and _version_tuple(target_pip_version) >= MIN_REPORT_PIP:
+        return options, ""
+    own = run_child([sys.executable, "-m", "pip", "--version"], timeout=60)
+    own_version = own.stdout.split()[1] if own.ok and len(own.stdout.split()) > 1 else None
+    if own_version is None or _version_tuple(own_version) < MIN_PYTHON_OPTION_PIP:
+        raise PipError("the target's pip (%s) cannot report a dry run (pip 22.2 or newer is "
+                       "needed), and envdoctor's own pip (%s) cannot drive it with --python; "
+                       "upgrade pip in the target first: TARGET -m pip install -U 'pip>=22.2'"
+                       % (target_pip_version or "missing", own_version or "missing"))
+    from dataclasses import replace
+
+    note = ("the target's pip %s is too old for --dry-run --report; envdoctor uses its own pip "
+            "%s with --python (the target's pip is left as it is)"
+            % (target_pip_version or "(none)", own_version))
+    return replace(options, external_pip=sys.executable), note
 
 
 def _fail(what: str, result: ChildResult) -> PipError:

@@ -206,3 +206,34 @@ def test_students_conflict_fixed_from_the_index(venv_factory, tmp_path):
                               stderr=subprocess.PIPE, universal_newlines=True)
     assert imported.returncode == 0, imported.stderr
     assert imported.stdout.strip().startswith("0.14.")
+
+
+def test_old_pip_in_the_target_is_driven_from_outside(tmp_path):
+    """Python 3.7 images ship pip 22.0 (no --dry-run --report): envdoctor's own pip plans
+    and applies with --python, and the target's pip stays as it is."""
+    from conftest import Venv, pyenv_python
+
+    base = pyenv_python("3.7")
+    if base is None:
+        pytest.skip("no Python 3.7 here")
+    venv = Venv(tmp_path / "py37", base)
+    old_pip = venv.pip("--version").stdout.split()[1]
+    if tuple(int(x) for x in old_pip.split(".")[:2]) >= (22, 2):
+        pytest.skip("this Python 3.7 ships a new pip already")
+    wheels = tmp_path / "index"
+    venv.install_wheels(build_wheel(tmp_path / "local", "alpha", "1.0", requires=["beta<3"]),
+                        build_wheel(tmp_path / "local", "beta", "3.1"))
+    build_wheel(wheels, "beta", "2.5")
+    before = venv.freeze()
+    plan = envdoctor("fix", "--python", venv.python, "--recipe", "none",
+                     env=offline(wheels, tmp_path / "state"))
+    assert plan.returncode == 1, plan.stdout + plan.stderr
+    assert "too old for --dry-run --report" in plan.stdout and "3.1 -> 2.5" in plan.stdout
+    assert venv.freeze() == before
+    done = envdoctor("fix", "--apply", "--yes", "--python", venv.python, "--recipe", "none",
+                     env=offline(wheels, tmp_path / "state"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert venv.pip_check() == []
+    assert venv.pip("--version").stdout.split()[1] == old_pip
+    assert envdoctor("rollback", env=offline(wheels, tmp_path / "state")).returncode == 0
+    assert venv.freeze() == before

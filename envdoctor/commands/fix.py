@@ -132,7 +132,11 @@ def run(args: argparse.Namespace) -> int:
     recipe = choose_recipe(args.recipe, snapshot)
     findings = run_checks(CheckContext(snapshot, matrix, recipe))
     lock = None if (args.no_lock or recipe is None) else recipe.lock_for(snapshot)
-    options = _options(args)
+    from envdoctor.pip_runner import choose_pip
+
+    options, pip_note = choose_pip(snapshot.pip_version, _options(args))
+    if pip_note:
+        _say(args, "note: " + pip_note)
     plan = make_plan(snapshot, findings, matrix, recipe, options,
                      lock_lines=lock[0] if lock else None, lock_source=lock[1] if lock else None,
                      move_framework=args.move_framework)
