@@ -48,6 +48,11 @@ CONFIG = {
     "batch_size": 16,
     "learning_rate": 3e-3,
     "lm_weight": 0.5,
+    # mindnlp's GPT-1 classes are post-LayerNorm with a tied LM head: trained from scratch
+    # for 48 steps, the auxiliary LM loss swamps the classification signal (measured: held-out
+    # accuracy stays at chance for most seeds at weight 0.05-0.5). At that level the objective
+    # is the lab class's own, classification only; the LM loss is still computed and shown.
+    "mindnlp_lm_weight": 0.0,
     "vocab_size": 600,  # the corpus runs out of merges at ~560
     "steps": 48,
     "compiled_steps": 4,
@@ -176,6 +181,8 @@ class State(object):
         self.config = dict(CONFIG)
         if args.steps:
             self.config["steps"] = args.steps
+        if args.level == "mindnlp":
+            self.config["lm_weight"] = self.config["mindnlp_lm_weight"]
         for item in args.set:
             key, _, value = item.partition("=")
             if key not in CONFIG:
@@ -853,8 +860,9 @@ def stage_loss(state):
     if not last < 0.8 * first:
         raise Failed("the loss did not fall: %.3f -> %.3f over %d steps (needed below %.3f)"
                      % (first, last, steps, 0.8 * first), data)
-    return Outcome("%.3f -> %.3f in %d steps (classification %.3f, LM %.3f); %s tokens/s"
+    return Outcome("%.3f -> %.3f in %d steps (classification %.3f, LM %.3f%s); %s tokens/s"
                    % (first, last, steps, last_cls, last_lm,
+                      "" if state.config["lm_weight"] else ", not trained",
                       "{:,.0f}".format(speed) if speed else "?"), data)
 
 
@@ -1062,8 +1070,6 @@ def build_cell_backend(state, plan):
             self.onehot = ops.OneHot()
             self.on = ms.Tensor(1.0, ms.float32)
             self.off = ms.Tensor(0.0, ms.float32)
-            self.cast = ops.Cast()
-            self.not_equal = ops.NotEqual()
             self.pool = ops.BatchMatMul()
             self.lm = ops.MatMul(transpose_b=True)
             self.reshape = ops.Reshape()
@@ -1071,8 +1077,10 @@ def build_cell_backend(state, plan):
 
         def construct(self, ids, length):
             b, t = ids.shape
-            mask = self.cast(self.not_equal(ids, PAD), ms.float32)
-            h = self.model.transformer(ids, mask)[0]  # (b, t, d)
+            # No attention_mask, as the lab calls these models: attention is causal and the
+            # padding is on the right, so no real token sees a pad (0.1's GPTModel cannot
+            # take a mask anyway: it calls self.parameters(), which a Cell lacks).
+            h = self.model.transformer(ids)[0]  # (b, t, d)
             token_logits = self.model.score(h)  # (b, t, 2)
             last = self.expand(self.onehot(length - 1, t, self.on, self.off), 1)
             pooled = self.reshape(self.pool(last, token_logits), (b, 2))

@@ -18,7 +18,10 @@ Choices worth knowing:
   (``mindtorch.autograd.value_and_grad`` + ``torch.optim.AdamW``, grads reset by hand since
   ``zero_grad()`` raises), 0.4 ``OpenAIGPT*`` on ``mindnlp.core``, 0.2-0.3
   ``mindnlp.transformers.GPT*`` and 0.1 ``mindnlp.models.GPT*`` (nn.Cells, trained like the
-  mindspore level). The JSON's ``mindnlp_api`` says which was used.
+  mindspore level). The JSON's ``mindnlp_api`` says which was used. At this level the
+  objective is classification only (the LM loss is computed, weight 0): those classes are
+  post-LayerNorm GPT-1s with a tied LM head, and from scratch in 48 steps the auxiliary LM
+  loss kept held-out accuracy at chance for most seeds.
 - **Tokenizer.** A byte-level BPE trained on the corpus with ``tokenizers``. When
   ``tokenizers`` is not installed, envdoctor trains its own pure-Python byte-level BPE (same
   algorithm, same sequence lengths) and the stage ends in ``warn``: the MindSpore stack is

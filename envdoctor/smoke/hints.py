@@ -87,8 +87,8 @@ SIGNATURES = (
      "export PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION=python, or pip install \"protobuf<=3.20.3\""),
     (r"No implementation for function: (addcdiv|raw_sgd|raw_adam\w*) on cpu",
      "mindnlp 0.5's torch layer (mindtorch) has no CPU kernel for the optimizer update "
-     "(addcdiv for torch.optim.Adam/AdamW, raw_sgd for SGD), so no training step, the lab's "
-     "Trainer included, can run on CPU with this mindnlp; it targets Ascend NPUs. "
+     "(addcdiv for torch.optim.Adam/AdamW, the transformers Trainer's default, raw_sgd for "
+     "SGD), so no training step can run on CPU with this mindnlp; it targets Ascend NPUs. "
      "optimizer.zero_grad() is broken too (no mindtorch.autograd.profiler).",
      "run the lab on an Ascend NPU; on CPU, train with MindSpore's own API (`envdoctor smoke "
      "--level mindspore` shows whether that works here)"),
