@@ -110,6 +110,7 @@ AREAS = {
     "imports": "Imports (deep check)",
     "devices": "Devices",
     "smoke": "Smoke train",
+    "other": "envdoctor itself",
 }
 
 
@@ -276,4 +277,25 @@ CODES = _codes(
             "a CPU without AVX2 runs them is not verified. If `import mindspore` dies with "
             "'Illegal instruction', this is why."),
     # --- end devices
+    CodeDoc("ED701", "smoke", E, "The smoke train fails at a stage",
+            "`envdoctor smoke` (or `check --smoke`) trained a toy GPT classifier in the target "
+            "interpreter, the lab's recipe at toy scale: import mindspore, pick a device and "
+            "run an op, train a byte-level BPE tokenizer, batch and pad with "
+            "mindspore.dataset, forward, backward, one optimizer step, loss falls, held-out "
+            "accuracy well above chance, the same step compiled with jit, checkpoint save and "
+            "load. A stage failed; the finding names it, shows the error and, when the error "
+            "is a known one, its cause and fix. Later stages did not run."),
+    CodeDoc("ED702", "smoke", W, "The smoke train passes with a fallback",
+            "Every stage worked, but one needed a fallback, e.g. `tokenizers` is not "
+            "installed and envdoctor trained its own pure-Python byte-level BPE instead. The "
+            "lab itself needs the missing piece."),
+    CodeDoc("ED703", "smoke", I, "The smoke train passes",
+            "A toy GPT trained end to end in the target: the loss fell, held-out accuracy was "
+            "well above chance, the compiled step matched the eager one and a checkpoint "
+            "round-tripped. The finding gives the device, the numbers and the time taken."),
+    CodeDoc("ED900", "other", W, "An envdoctor check failed",
+            "One of envdoctor's own checks raised an error on this environment. The other "
+            "checks still ran and their findings stand; this one is a bug in envdoctor. The "
+            "finding carries the traceback (shown with -v and in the JSON): please report it "
+            "with the snapshot (`envdoctor snapshot -o env.json`)."),
 )

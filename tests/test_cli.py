@@ -157,3 +157,20 @@ def test_requirements_file_of_a_lab(broken_venv, tmp_path):
     assert got == [("ED301", "sentencepiece"), ("ED302", "tokenizers")]  # colorama: not win32
     proc = envdoctor("check", "--requirements", str(tmp_path / "nope.txt"))
     assert proc.returncode == 2 and "requirements file" in proc.stderr
+
+
+def test_every_code_in_the_source_is_documented():
+    """`envdoctor explain CODE` must know every code any module can emit."""
+    import re
+    from envdoctor.findings import CODES
+
+    root = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "envdoctor")
+    used = set()
+    for folder, _, files in os.walk(root):
+        for name in files:
+            if name.endswith(".py"):
+                text = open(os.path.join(folder, name), encoding="utf-8").read()
+                used.update(re.findall(r"[\"'](ED\d{3})[\"']", text))
+    assert used and sorted(used - set(CODES)) == []
+    for code in sorted(used):
+        assert envdoctor("explain", code).returncode == 0, code
