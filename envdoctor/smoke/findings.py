@@ -2,7 +2,7 @@
 
 from typing import List, Optional
 
-from envdoctor.findings import CODES, CodeDoc, Evidence, Finding, Fix, Severity
+from envdoctor.findings import CODES, Evidence, Finding, Fix, Severity
 from envdoctor.smoke.result import SmokeResult
 
 __all__ = ["smoke_findings", "run_smoke_findings", "SMOKE_CODES"]

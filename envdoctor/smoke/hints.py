@@ -7,7 +7,7 @@ for its stage.
 """
 
 import re
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence
 
 from envdoctor.smoke.result import Hint
 
