@@ -13,7 +13,8 @@ from envdoctor.resources import matrix_path
 from envdoctor.verify.block import (BEGIN, END, generate_rules, outcome_snapshot, render_block,
                                     replace_block, split_block)
 from envdoctor.verify.combos import ci_matrix, load_combos, select
-from envdoctor.verify.evidence import (Outcome, check_signature, clean_signature,
+from envdoctor.verify.evidence import (Outcome, check_failures, check_signature,
+                                       clean_signature,
                                        pip_signature, smoke_signature)
 from envdoctor.verify.harness import find_python, harvest_candidates
 from envdoctor.yamlfile import DataFileError
@@ -159,17 +160,27 @@ def test_signatures():
     report = {"findings": [
         {"code": "ED201", "evidence": {"installed": "x"}},
         {"code": "ED602", "title": "t", "evidence": {"installed": "KeyError: None"}},
-        {"code": "ED601", "evidence": {"installed": "later"}}]}
-    assert check_signature(report) == "KeyError: None"
+        {"code": "ED601", "evidence": {"installed": "ImportError: the module itself"}}]}
+    assert check_signature(report) == "ImportError: the module itself"  # before any symbol
     assert check_signature({"findings": [{"code": "ED603", "title": "import mindspore crashes "
                                           "the interpreter", "evidence": {
                                               "installed": "killed by SIGSEGV"}}]}) == \
         "import mindspore crashes the interpreter: killed by SIGSEGV"
     assert check_signature({"findings": []}) is None
+    # symbols fail in the order the lab imports them (the recipe's), not alphabetically
+    lab = {"recipe": {"symbols": ["m.transforms.GPTTokenizer", "m.models.GPT"]}, "findings": [
+        {"code": "ED602", "evidence": {"installed": "ImportError: no GPT", "needed": "m.models.GPT"}},
+        {"code": "ED602", "evidence": {"installed": "ImportError: no GPTTokenizer",
+                                       "needed": "m.transforms.GPTTokenizer"}}]}
+    assert check_signature(lab) == "ImportError: no GPTTokenizer"
+    assert check_failures(lab) == ["m.transforms.GPTTokenizer: ImportError: no GPTTokenizer",
+                                   "m.models.GPT: ImportError: no GPT"]
     smoke = {"exit_code": 1, "stages": [{"name": "import", "status": "pass"}, {
         "name": "data", "status": "fail", "error": {
             "type": "ValueError", "message": "Unable to avoid copy\nmore"}}]}
     assert smoke_signature(smoke) == "smoke data: ValueError: Unable to avoid copy"
+    smoke["stages"][1]["detail"] = "RuntimeError: wrapped (cause: ValueError: inner)"
+    assert smoke_signature(smoke) == "smoke data: ValueError: inner"
     assert smoke_signature({"exit_code": 0, "stages": [{"status": "pass"}]}) is None
     assert pip_signature("Collecting x\n  error: subprocess-exited-with-error\nnote: y\n"
                          "error: metadata-generation-failed\n") == \

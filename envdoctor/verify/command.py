@@ -34,6 +34,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "for the next venv (default WORKDIR/wheels)")
     parser.add_argument("--pip-cache", metavar="DIR",
                         help="PIP_CACHE_DIR shared by every venv (default WORKDIR/pip-cache)")
+    parser.add_argument("--pip-config", metavar="FILE",
+                        help="PIP_CONFIG_FILE for every pip run; /dev/null ignores this "
+                             "machine's pip configuration (extra indexes, constraints), as a "
+                             "fresh user's pip would")
     parser.add_argument("--evidence", metavar="DIR",
                         help="where the verification/<id>/ folders go (default: the combos "
                              "file's folder)")
@@ -147,6 +151,7 @@ def run_command(args: argparse.Namespace) -> int:
         smoke_timeout=args.smoke_timeout,
         uv=find_uv(),
         date=args.date,
+        pip_config=args.pip_config,
     )
     if args.dry_run:
         for combo in chosen:

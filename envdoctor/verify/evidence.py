@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from envdoctor.snapshot import canonical_name
 
 __all__ = ["Outcome", "VERDICTS", "EVIDENCE_FILES", "DEEP_CODES", "clean_signature",
-           "check_signature", "smoke_signature", "pip_signature", "trim_check",
+           "check_signature", "check_failures", "smoke_signature", "pip_signature", "trim_check",
            "read_outcome", "write_meta", "parse_freeze"]
 
 # works / broken are verdicts about the environment; error (the harness could not decide)
@@ -68,16 +68,46 @@ def clean_signature(text: Optional[str], limit: int = 300) -> Optional[str]:
     return line[:limit] or None
 
 
+def _deep_failures(report: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """The failed imports of a ``check --deep`` report in the order the lab meets them: a
+    module that does not import first, then the lab's symbols in the recipe's order."""
+    recipe = report.get("recipe")
+    symbols = list(recipe.get("symbols") or []) if isinstance(recipe, dict) else []
+    found = [(i, f) for i, f in enumerate(report.get("findings") or [])
+             if f.get("code") in DEEP_CODES]
+
+    def order(item: Tuple[int, Dict[str, Any]]) -> Tuple[int, int, int]:
+        index, finding = item
+        needed = (finding.get("evidence") or {}).get("needed")
+        if finding.get("code") != "ED602":
+            return (0, 0, index)
+        return (1, symbols.index(needed) if needed in symbols else len(symbols), index)
+
+    return [f for _, f in sorted(found, key=order)]
+
+
+def _failure_line(finding: Dict[str, Any]) -> Optional[str]:
+    installed = (finding.get("evidence") or {}).get("installed") or ""
+    if finding.get("code") in ("ED603", "ED604"):  # crash or hang: say which import
+        return clean_signature("%s: %s" % (finding.get("title"), installed))
+    return clean_signature(installed or finding.get("title"))
+
+
 def check_signature(report: Dict[str, Any]) -> Optional[str]:
     """The first failing import of a ``check --deep --json`` report, as its exception line."""
-    for finding in report.get("findings") or []:
-        if finding.get("code") not in DEEP_CODES:
-            continue
-        installed = (finding.get("evidence") or {}).get("installed") or ""
-        if finding["code"] in ("ED603", "ED604"):  # crash or hang: say which import
-            return clean_signature("%s: %s" % (finding.get("title"), installed))
-        return clean_signature(installed or finding.get("title"))
+    for finding in _deep_failures(report):
+        return _failure_line(finding)
     return None
+
+
+def check_failures(report: Dict[str, Any]) -> List[str]:
+    """Every failing import or lab symbol, one line each (``symbol: exception line``)."""
+    out = []
+    for finding in _deep_failures(report):
+        needed = (finding.get("evidence") or {}).get("needed")
+        line = _failure_line(finding) or ""
+        out.append("%s: %s" % (needed, line) if needed else line)
+    return out
 
 
 def smoke_signature(smoke: Dict[str, Any]) -> Optional[str]:
@@ -86,7 +116,10 @@ def smoke_signature(smoke: Dict[str, Any]) -> Optional[str]:
         if stage.get("status") != "fail":
             continue
         error = stage.get("error") or {}
-        if error.get("type"):
+        cause = re.search(r"\(cause: (.+)\)\s*$", stage.get("detail") or "")
+        if cause:  # the exception inside MindSpore's wrapper says what went wrong
+            what = cause.group(1)
+        elif error.get("type"):
             what = "%s: %s" % (error["type"], clean_signature(error.get("message")) or "")
         else:
             what = stage.get("detail") or smoke.get("exit_description") or "failed"

@@ -24,7 +24,8 @@ from envdoctor import __version__
 from envdoctor.snapshot import Snapshot
 from envdoctor.subproc import ChildResult, run_child
 from envdoctor.verify.combos import Combo
-from envdoctor.verify.evidence import (Outcome, check_signature, clear_evidence, parse_freeze,
+from envdoctor.verify.evidence import (Outcome, check_failures, check_signature,
+                                       clear_evidence, parse_freeze,
                                        pip_signature, read_outcome, smoke_signature,
                                        trim_check, write_meta)
 
@@ -63,6 +64,7 @@ class Settings:
     harvest_mb: float = 100.0
     date: Optional[str] = None
     pythons: Optional[str] = None  # PYENV_ROOT/versions to look in
+    pip_config: Optional[str] = None  # PIP_CONFIG_FILE for every pip run (/dev/null: none)
 
     @property
     def venvs(self) -> str:
@@ -170,6 +172,8 @@ class _Run:
         env["PIP_NO_INPUT"] = "1"
         env["PIP_PROGRESS_BAR"] = "off"
         env["PYTHONNOUSERSITE"] = "1"
+        if self.settings.pip_config:
+            env["PIP_CONFIG_FILE"] = self.settings.pip_config
         if self.settings.pip_cache:
             env["PIP_CACHE_DIR"] = self.settings.pip_cache
             env["UV_CACHE_DIR"] = os.path.join(self.settings.pip_cache, "uv")
@@ -402,6 +406,7 @@ def _run_combo(combo: Combo, settings: Settings, base: str, log: Log) -> Outcome
     pip_version = run.run([run.python, "-m", "pip", "--version"], 120, "pip --version").stdout
     snapshot = None
     checks = []  # type: List[str]
+    failures = []  # type: List[str]
     if not failure:
         checks.append("imports")
         t0 = time.time()
@@ -425,6 +430,7 @@ def _run_combo(combo: Combo, settings: Settings, base: str, log: Log) -> Outcome
                 json.dump(trim_check(report), handle, indent=2)
                 handle.write("\n")
             signature = check_signature(report)
+            failures = check_failures(report)
             if signature:
                 outcome = {"verdict": "broken", "stage": "imports", "error": signature}
         if outcome["verdict"] == "works" and combo.smoke:
@@ -470,9 +476,11 @@ def _run_combo(combo: Combo, settings: Settings, base: str, log: Log) -> Outcome
         "verdict": outcome["verdict"],
         "stage": outcome.get("stage"),
         "error": outcome.get("error"),
+        "failures": failures,
         "versions": versions,
         "origins": origins,
         "pip": pip_version.split(" from ")[0].replace("pip ", "").strip() or None,
+        "pip_config": settings.pip_config,
         "pip_check": pip_check,
         "install_as": dict(combo.install_as),
         "note": combo.note,
