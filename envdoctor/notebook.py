@@ -162,7 +162,7 @@ def _apply_fix(report: Any, matrix_file: Optional[str], say: Callable[[str], Non
 
     say("planning the fix (pip install --dry-run --report)")
     try:
-        options, _ = choose_pip(snapshot.pip_version, PipOptions())
+        options, _ = choose_pip(snapshot.pip_version, snapshot.python_version, PipOptions())
         plan = make_plan(snapshot, list(report.findings), matrix, recipe, options,
                          lock_lines=lock[0] if lock else None,
                          lock_source=lock[1] if lock else None)

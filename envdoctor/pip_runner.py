@@ -44,9 +44,9 @@ class PipOptions:
     timeout: float = INSTALL_TIMEOUT
     extra_env: Dict[str, str] = field(default_factory=dict)
     # When the target's own pip is too old for --dry-run --report (pip < 22.2, as on Python
-    # 3.7 images), envdoctor's interpreter runs its own pip against the target with
-    # `pip --python TARGET` (pip >= 22.3) instead; nothing is installed to upgrade pip.
-    external_pip: Optional[str] = None
+    # 3.7 images), the target interpreter runs a newer pip straight from its wheel
+    # (`python pip-24.0-py3-none-any.whl/pip ...`): nothing is installed to upgrade pip.
+    pip_wheel: Optional[str] = None
 
     def args(self) -> List[str]:
         out = []  # type: List[str]
@@ -71,15 +71,14 @@ class PipOptions:
 
 def _pip(python: str, args: Sequence[str], options: PipOptions,
          timeout: Optional[float] = None) -> ChildResult:
-    if options.external_pip:
-        argv = [options.external_pip, "-m", "pip", "--python", python] + list(args)
+    if options.pip_wheel:
+        argv = [python, os.path.join(options.pip_wheel, "pip")] + list(args)
     else:
         argv = [python, "-m", "pip"] + list(args)
     return run_child(argv, timeout=timeout or options.timeout, env=options.env())
 
 
 MIN_REPORT_PIP = (22, 2)  # pip install --dry-run --report
-MIN_PYTHON_OPTION_PIP = (22, 3)  # pip --python
 
 
 def _version_tuple(text: Optional[str]) -> Tuple[int, ...]:
@@ -90,26 +89,49 @@ def _version_tuple(text: Optional[str]) -> Tuple[int, ...]:
     return tuple(out)
 
 
-def choose_pip(target_pip_version: Optional[str], options: PipOptions) -> Tuple[PipOptions, str]:
-    """Use the target's pip when it can report a dry run; else envdoctor's own pip with
-    ``--python TARGET``. Returns the options and a note for the user ('' if nothing to say)."""
+def pip_wheel_cache() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "envdoctor", "pip-wheels")
+
+
+def _pip_wheel_for(python_version: str, options: PipOptions) -> str:
+    """A pip wheel (>= 22.2) that runs on ``python_version``, downloaded once and cached."""
+    import glob
     import sys
 
+    minor = ".".join(python_version.split(".")[:2])
+    folder = os.path.join(pip_wheel_cache(), "py" + minor)
+    found = sorted(glob.glob(os.path.join(folder, "pip-*.whl")))
+    if not found:
+        os.makedirs(folder, exist_ok=True)
+        result = run_child([sys.executable, "-m", "pip", "download", "--no-deps",
+                            "--only-binary=:all:", "--python-version", minor, "-d", folder,
+                            "pip>=22.2"] + options.args(), timeout=300, env=options.env())
+        found = sorted(glob.glob(os.path.join(folder, "pip-*.whl")))
+        if not found:
+            raise _fail("could not fetch a pip wheel for Python %s" % minor, result)
+    return found[-1]
+
+
+def choose_pip(target_pip_version: Optional[str], python_version: str,
+               options: PipOptions) -> Tuple[PipOptions, str]:
+    """Use the target's pip when it can report a dry run; else a newer pip run from its wheel
+    by the target interpreter. Returns the options and a note for the user ('' if none)."""
     if target_pip_version and _version_tuple(target_pip_version) >= MIN_REPORT_PIP:
         return options, ""
-    own = run_child([sys.executable, "-m", "pip", "--version"], timeout=60)
-    own_version = own.stdout.split()[1] if own.ok and len(own.stdout.split()) > 1 else None
-    if own_version is None or _version_tuple(own_version) < MIN_PYTHON_OPTION_PIP:
+    try:
+        wheel = _pip_wheel_for(python_version, options)
+    except PipError as exc:
         raise PipError("the target's pip (%s) cannot report a dry run (pip 22.2 or newer is "
-                       "needed), and envdoctor's own pip (%s) cannot drive it with --python; "
-                       "upgrade pip in the target first: TARGET -m pip install -U 'pip>=22.2'"
-                       % (target_pip_version or "missing", own_version or "missing"))
+                       "needed) and %s; upgrade pip in the target first: "
+                       "TARGET -m pip install -U 'pip>=22.2'"
+                       % (target_pip_version or "missing", exc), exc.result)
     from dataclasses import replace
 
-    note = ("the target's pip %s is too old for --dry-run --report; envdoctor uses its own pip "
-            "%s with --python (the target's pip is left as it is)"
-            % (target_pip_version or "(none)", own_version))
-    return replace(options, external_pip=sys.executable), note
+    note = ("the target's pip %s is too old for --dry-run --report; envdoctor runs %s from its "
+            "wheel in the target instead (the target's pip is left as it is)"
+            % (target_pip_version or "(none)", os.path.basename(wheel).split("-py3")[0]))
+    return replace(options, pip_wheel=wheel), note
 
 
 def _fail(what: str, result: ChildResult) -> PipError:

@@ -134,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
     lock = None if (args.no_lock or recipe is None) else recipe.lock_for(snapshot)
     from envdoctor.pip_runner import choose_pip
 
-    options, pip_note = choose_pip(snapshot.pip_version, _options(args))
+    options, pip_note = choose_pip(snapshot.pip_version, snapshot.python_version, _options(args))
     if pip_note:
         _say(args, "note: " + pip_note)
     plan = make_plan(snapshot, findings, matrix, recipe, options,

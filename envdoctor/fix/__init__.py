@@ -127,7 +127,7 @@ def apply_plan(plan: Plan, matrix: Optional[Matrix], recipe: Optional[Recipe],
     progress("saving the current state (freeze, snapshot, files of %d distributions)"
              % len(plan.actions))
     tx = Transaction.begin(plan.snapshot, freeze(python, options), plan.to_dict())
-    tx.journal["external_pip"] = options.external_pip  # rollback freezes with the same pip
+    tx.journal["pip_wheel"] = options.pip_wheel  # rollback freezes with the same pip
     tx.save()
     tx.back_up(plan.snapshot, [a.name for a in plan.actions])
     previous = None
@@ -187,7 +187,7 @@ class _VerifyFailed(Exception):
 def rollback(tx: Transaction, options: Optional[PipOptions] = None) -> bool:
     """Undo a transaction: remove what it installed, restore the saved files; True when the
     freeze is exactly the freeze saved before the fix."""
-    options = options or PipOptions(external_pip=tx.journal.get("external_pip"))
+    options = options or PipOptions(pip_wheel=tx.journal.get("pip_wheel"))
     python = tx.python
     current = probe(python)
     installed_now = [n for n in tx.journal.get("touched", []) if current.get(n) is not None]
