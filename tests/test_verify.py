@@ -233,12 +233,15 @@ def test_generated_block_round_trips_through_load_matrix(tmp_path):
         outcome("tf5", "broken", "KeyError: None", mindspore="2.7.0", mindnlp="0.5.1",
                 transformers="5.24.0"),
         Outcome("nope", "error", error="harness: disk full"),
+        Outcome("noinstall", "broken", python="3.7.16", stage="install",
+                error="pip install: ERROR: No matching distribution found for x"),
     ]
     hand = load_matrix(write(tmp_path, HAND, "hand.yaml")).rules
     rules, notes = generate_rules(outcomes, {}, hand)
     assert [r["id"] for r in rules] == ["verified-good", "verified-bad", "verified-old"]
     assert any("tf5" in n and "hand-keyerror" in n for n in notes)
     assert any(n.startswith("nope: error") for n in notes)
+    assert any(n.startswith("noinstall: pip could not install it") for n in notes)
     block = render_block(rules, notes)
     assert block.startswith("  " + BEGIN) and block.rstrip().endswith(END)
     text = replace_block(HAND, block)
@@ -249,7 +252,9 @@ def test_generated_block_round_trips_through_load_matrix(tmp_path):
     good, bad, old = by_id["verified-good"], by_id["verified-bad"], by_id["verified-old"]
     assert good.verdict == "works" and good.code == "ED203"
     assert str(good.python) == "==3.11.*" and good.platforms == ("linux-x86_64",)
-    assert {p.name: str(p.spec) for p in good.packages}["torch"] == "==2.13.0+cpu"
+    # the public version: torch 2.13.0 from PyPI matches a rule verified with 2.13.0+cpu
+    assert {p.name: str(p.spec) for p in good.packages}["torch"] == "==2.13.0"
+    assert dict(good.source.versions)["torch"] == "2.13.0+cpu"
     assert bad.verdict == "broken" and bad.code == "ED201"
     assert bad.error == 'ImportError: cannot import name "X" from \'y\''
     assert "pip check calls the set clean" in bad.because
@@ -371,5 +376,8 @@ def test_harness_end_to_end_on_tiny_wheels(tmp_path):
     assert broken.fix_requirements == ("regex==2025.1.1", "sentencepiece==0.2.1")
     assert broken.source.freeze == "verification/tiny-broken/freeze.txt"
     assert "tiny-skipped: not run here: not here" in open(matrix).read()
+    summary = (evidence / "SUMMARY.md").read_text()
+    assert "| tiny-broken | %s" % meta["python"] in summary and "**broken**" in summary
+    assert "not run here: not here" in summary
     lint = envdoctor("matrix", "lint", matrix)
     assert lint.returncode == 0, lint.stderr

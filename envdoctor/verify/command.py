@@ -82,7 +82,8 @@ def write_matrix_block(combos: Sequence[Any], evidence: str, matrix: str
     import tempfile
 
     from envdoctor.matrix import load_matrix
-    from envdoctor.verify.block import generate_rules, render_block, replace_block, split_block
+    from envdoctor.verify.block import (generate_rules, render_block, render_summary,
+                                        replace_block, split_block)
     from envdoctor.verify.evidence import read_outcome
 
     with open(matrix, encoding="utf-8") as handle:
@@ -109,6 +110,8 @@ def write_matrix_block(combos: Sequence[Any], evidence: str, matrix: str
     new_text = replace_block(text, render_block(rules, notes), matrix)
     _, tmp = lint(new_text)  # raises (with the line) rather than write a bad matrix
     os.replace(tmp, matrix)
+    with open(os.path.join(evidence, "SUMMARY.md"), "w", encoding="utf-8") as handle:
+        handle.write(render_summary(outcomes, combos))
     return rules, notes
 
 
