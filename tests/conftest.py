@@ -28,11 +28,28 @@ def run(argv: Sequence[str], check: bool = True, **kwargs) -> subprocess.Complet
     return proc
 
 
+# envdoctor's own cache (a pip wheel for targets whose pip is too old), shared by the tests
+XDG_CACHE = CACHE / "xdg"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pip_wheel_for_old_targets():
+    """Venvs made from an old Python (3.7) come with pip 22.0, too old for --dry-run
+    --report; envdoctor then runs a newer pip from its wheel. Fetch that wheel once per
+    machine so that tests which hide the index (PIP_NO_INDEX) still find it."""
+    minor = "%d.%d" % sys.version_info[:2]
+    folder = XDG_CACHE / "envdoctor" / "pip-wheels" / ("py" + minor)
+    if not list(folder.glob("pip-*.whl")):
+        run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
+             "--python-version", minor, "-d", str(folder), "pip>=22.2"], check=False)
+
+
 def envdoctor(*args: str, env: Optional[Dict[str, str]] = None, input_text: Optional[str] = None,
               python: Optional[str] = None) -> subprocess.CompletedProcess:
     """Run the envdoctor CLI as a user would, in a child process."""
     full_env = dict(os.environ)
     full_env.pop("FORCE_COLOR", None)
+    full_env.setdefault("XDG_CACHE_HOME", str(XDG_CACHE))
     full_env.update(env or {})
     return run([python or sys.executable, "-m", "envdoctor"] + list(args), check=False,
                env=full_env, input=input_text, cwd=str(ROOT))

@@ -13,11 +13,12 @@ import time
 
 import pytest
 
-from conftest import ROOT, build_wheel, check_json, envdoctor
+from conftest import ROOT, XDG_CACHE, build_wheel, check_json, envdoctor
 
 
 def offline(wheels, state):
-    return {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheels), "ENVDOCTOR_STATE_DIR": str(state)}
+    return {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheels), "ENVDOCTOR_STATE_DIR": str(state),
+            "XDG_CACHE_HOME": str(XDG_CACHE)}
 
 
 @pytest.fixture
@@ -230,6 +231,7 @@ def test_old_pip_in_the_target_is_driven_from_outside(tmp_path):
              "pip>=22.2,<24.1")
     before = venv.freeze()
     env = dict(offline(wheels, tmp_path / "state"), XDG_CACHE_HOME=str(tmp_path / "cache"))
+    # (its own empty cache: this test shows the wheel is fetched through the user's index)
     plan = envdoctor("fix", "--python", venv.python, "--recipe", "none", env=env)
     assert plan.returncode == 1, plan.stdout + plan.stderr
     assert "too old for --dry-run --report" in plan.stdout and "3.1 -> 2.5" in plan.stdout
