@@ -10,7 +10,7 @@ import sys
 import pytest
 
 import envdoctor
-from conftest import ROOT, build_wheel, check_json, run
+from conftest import ROOT, XDG_CACHE, build_wheel, check_json, run
 from envdoctor.notebook import RESTART_KERNEL, PrelabResult, envdoctor_magic, prelab
 
 TOKENIZERS = "'tokenizers>=0.14,<0.15'"
@@ -70,8 +70,8 @@ def test_prelab_on_another_interpreter_renders_html_and_text(conflicted):
 
 def test_prelab_fix_applies_and_says_restart(conflicted, tmp_path, monkeypatch):
     venv, index = conflicted
-    if "--report" not in venv.pip("install", "--help").stdout:
-        pytest.skip("this venv's pip is older than 22.2 (no install --dry-run --report)")
+    # an old pip (Python 3.7 venvs) is driven with the pip wheel cached for the tests
+    monkeypatch.setenv("XDG_CACHE_HOME", str(XDG_CACHE))
     monkeypatch.setenv("PIP_NO_INDEX", "1")
     monkeypatch.setenv("PIP_FIND_LINKS", str(index))
     monkeypatch.setenv("ENVDOCTOR_STATE_DIR", str(tmp_path / "state"))
