@@ -117,10 +117,14 @@ class Snapshot:
     @property
     def active(self) -> Dict[str, Distribution]:
         """The distribution of each name that imports and pip see (the first on sys.path)."""
+        cached = self.__dict__.get("_active")
+        if cached is not None:
+            return cached
         found = {}  # type: Dict[str, Distribution]
         for dist in self.distributions:
             if dist.shadowed_by is None and dist.key not in found:
                 found[dist.key] = dist
+        object.__setattr__(self, "_active", found)  # computed once: checks ask often
         return found
 
     def get(self, name: str) -> Optional[Distribution]:

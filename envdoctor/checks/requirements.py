@@ -6,7 +6,9 @@ a conflict is ``not spec.contains(version, prereleases=True)``, and only the fir
 distribution of each name on sys.path counts.
 """
 
+import re
 from collections import OrderedDict
+from functools import lru_cache
 from typing import Dict, List, Optional, Tuple
 
 from packaging.markers import InvalidMarker, UndefinedComparison, UndefinedEnvironmentName
@@ -32,15 +34,30 @@ def _applies(req: Requirement, env: Dict[str, str]) -> bool:
         return False
 
 
+@lru_cache(maxsize=None)
+def _parse(line: str) -> Tuple[Optional[Requirement], Optional[str]]:
+    # Parsing dominates a check's time (thousands of Requires-Dist lines in a lab stack),
+    # and the same lines recur: parse each distinct line once per process.
+    try:
+        return Requirement(line), None
+    except InvalidRequirement as exc:
+        return None, "%s: %s" % (line, exc)
+
+
+# `name...; extra == "x"` (and only that) never applies without extras: most of a large
+# distribution's Requires-Dist lines, skipped without parsing them.
+_ONLY_EXTRA = re.compile(r"""^[^;]*;\s*\(?\s*extra\s*==\s*(['"])[^'"]*\1\s*\)?\s*$""")
+
+
 def active_requirements(dist: Distribution, env: Dict[str, str]):
     """(requirement, None) for each requirement that applies; (None, error) if unparseable."""
     for line in dist.requires_dist:
-        try:
-            req = Requirement(line)
-        except InvalidRequirement as exc:
-            yield None, "%s: %s" % (line, exc)
+        if _ONLY_EXTRA.match(line):
             continue
-        if _applies(req, env):
+        req, error = _parse(line)
+        if req is None:
+            yield None, error
+        elif _applies(req, env):
             yield req, None
 
 
