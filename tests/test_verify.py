@@ -299,6 +299,24 @@ def test_origins_keep_pypi_and_git_apart(tmp_path):
     assert not rules["verified-git"].applies(outcome_snapshot(pypi))  # from: vcs
 
 
+def test_a_broken_rule_never_matches_a_set_verified_to_work(tmp_path):
+    """Without a direct_url.json (pip's legacy setup.py install) the git tag's mindnlp looks
+    like PyPI's: the broken rule gets the difference the working set has (regex)."""
+    pypi = outcome("pypi", "broken", "ImportError: no GPTTokenizer", python="3.7.16",
+                   mindspore="2.0.0", mindnlp="0.1.1")
+    git = outcome("git", "works", python="3.7.16", mindspore="2.0.0", mindnlp="0.1.1",
+                  regex="2024.4.16")
+    rules, notes = generate_rules([pypi, git], {})
+    assert rules[0]["when"]["packages"] == {"mindspore": "==2.0.0", "mindnlp": "==0.1.1",
+                                            "regex": "absent"}
+    assert "pypi: regex absent added so that its rule does not match git" in notes[0]
+    same = outcome("same", "broken", "E", python="3.7.16", mindspore="2.0.0", mindnlp="0.1.1",
+                   regex="2024.4.16")
+    rules, notes = generate_rules([same, git], {})
+    assert [r["id"] for r in rules] == ["verified-git"]
+    assert "cannot be told from git" in notes[0]
+
+
 def test_bad_markers_are_refused():
     with pytest.raises(DataFileError):
         replace_block(HAND + "  " + BEGIN + "\n", render_block([]))

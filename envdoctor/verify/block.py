@@ -12,7 +12,7 @@ import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from envdoctor.snapshot import Snapshot
-from envdoctor.verify.combos import Combo
+from envdoctor.verify.combos import DEFAULT_KEYS, Combo
 from envdoctor.verify.evidence import Outcome
 from envdoctor.yamlfile import DataFileError
 
@@ -182,6 +182,56 @@ def _works_rule(outcome: Outcome, combo: Optional[Combo],
     }
 
 
+def _applies(rule: Dict[str, Any], snapshot: Snapshot) -> bool:
+    from envdoctor.matrix import _parse_rule  # the loader's own reading of a rule
+
+    return _parse_rule("generated", rule).applies(snapshot)
+
+
+def _difference(broken: Outcome, works: Outcome, taken: Sequence[str]
+                ) -> Optional[Tuple[str, Any]]:
+    """A condition true of the broken set and false of the working one: a lab package only
+    the working set has (``absent``), else a version only the broken set has."""
+    mine, theirs = dict(broken.installed), dict(works.installed)
+    mine.update(dict(broken.versions))
+    theirs.update(dict(works.versions))
+    order = {n: i for i, n in enumerate(DEFAULT_KEYS)}
+
+    def rank(name: str) -> Tuple[int, str]:
+        return (order.get(name, len(order)), name)
+
+    only_theirs = sorted((n for n in theirs if n not in mine and n not in taken), key=rank)
+    if only_theirs:
+        return only_theirs[0], "absent"
+    differ = sorted((n for n in mine if n in theirs and mine[n] != theirs[n] and n not in taken),
+                    key=rank)
+    if differ:
+        return differ[0], "==%s" % mine[differ[0]].split("+", 1)[0]
+    only_mine = sorted((n for n in mine if n not in theirs and n not in taken), key=rank)
+    if only_mine:
+        return only_mine[0], "==%s" % mine[only_mine[0]].split("+", 1)[0]
+    return None
+
+
+def _keep_apart(rule: Dict[str, Any], broken: Outcome, works: Sequence[Outcome]
+                ) -> Tuple[bool, List[str]]:
+    """Narrow a broken rule until no set verified to work matches it. (False, notes) when
+    the installed versions cannot tell them apart."""
+    notes = []
+    packages = rule["when"]["packages"]
+    for good in works:
+        snapshot = outcome_snapshot(good)
+        while _applies(rule, snapshot):
+            extra = _difference(broken, good, list(packages))
+            if extra is None:
+                return False, ["%s: its installed set cannot be told from %s, verified to work; "
+                               "no rule" % (broken.id, good.id)]
+            packages[extra[0]] = extra[1]
+            notes.append("%s: %s %s added so that its rule does not match %s (verified to work)"
+                         % (broken.id, extra[0], extra[1], good.id))
+    return True, notes
+
+
 def generate_rules(outcomes: Sequence[Outcome], combos: Mapping[str, Combo],
                    handwritten: Sequence[Any] = ()) -> Tuple[List[Dict[str, Any]], List[str]]:
     """(rules, notes): a rule per works/broken outcome, in the order given, and a line of
@@ -211,6 +261,11 @@ def generate_rules(outcomes: Sequence[Outcome], combos: Mapping[str, Combo],
                              "matches it (not repeated)" % (outcome.id, same[0].id))
                 continue
             rule = _broken_rule(outcome, combo, works, combos, origin_names)
+            if rule["when"]["packages"]:
+                apart, why = _keep_apart(rule, outcome, works)
+                notes.extend(why)
+                if not apart:
+                    continue
             weaker = [r.id for r in applying if r.verdict != "broken"]
             if weaker:
                 notes.append("%s: verified broken; hand-written %s says less" % (
