@@ -16,7 +16,7 @@ from envdoctor.verify.combos import ci_matrix, load_combos, select
 from envdoctor.verify.evidence import (Outcome, check_failures, check_signature,
                                        clean_signature,
                                        pip_signature, smoke_signature)
-from envdoctor.verify.harness import find_python, harvest_candidates
+from envdoctor.verify.harness import big_pins, find_python, harvest_candidates
 from envdoctor.yamlfile import DataFileError
 from conftest import build_wheel, envdoctor
 
@@ -187,6 +187,11 @@ def test_signatures():
         "error: metadata-generation-failed"
     out = "Downloading mindspore-2.0.0-cp37-cp37m-manylinux1_x86_64.whl (947.2 MB)\n" \
           "Using cached six-1.17.0-py2.py3-none-any.whl (11 kB)\n"
+    assert big_pins(["mindspore==2.7.0", "mindspore", "torch>=2", "six==1.17.0",
+                     "mindspore_cuda11_dev==2.0.0.dev20221108", "nvidia-cudnn-cu13==9.20.0.48",
+                     "-c", "x.txt"]) == ["mindspore==2.7.0",
+                                         "mindspore_cuda11_dev==2.0.0.dev20221108",
+                                         "nvidia-cudnn-cu13==9.20.0.48"]
     assert harvest_candidates(out, 100) == [
         ("mindspore-2.0.0-cp37-cp37m-manylinux1_x86_64.whl", "mindspore", "2.0.0")]
 

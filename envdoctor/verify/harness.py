@@ -30,11 +30,13 @@ from envdoctor.verify.evidence import (Outcome, check_failures, check_signature,
                                        trim_check, write_meta)
 
 __all__ = ["Settings", "find_python", "find_uv", "preflight", "run_combo", "run_all",
-           "describe_plan", "default_workers", "harvest_candidates"]
+           "describe_plan", "default_workers", "harvest_candidates", "big_pins"]
 
 MIN_FREE_BYTES = 6 * 1024 ** 3  # a MindSpore venv takes about 2.5 GB, its downloads more
 _WHEEL_LINE = re.compile(r"(?:Downloading|Using cached)\s+(?:\S*/)?([^\s/]+\.whl)\s+\(([\d.]+)\s*"
                          r"(kB|MB|GB)\)")
+_BIG = re.compile(r"^(mindspore([-_.].*)?|torch|torchvision|torchaudio|triton|nvidia[-_.].*)$",
+                  re.IGNORECASE)
 _NETWORK = re.compile(r"(ConnectionError|NewConnectionError|Read timed out|Temporary failure "
                       r"in name resolution|Could not resolve host|Failed to fetch|"
                       r"Network is unreachable|ProxyError|SSLError)", re.IGNORECASE)
@@ -222,8 +224,44 @@ def _harvest(run: _Run, output: str) -> None:
                           ":all:", "-d", wheels, "%s==%s" % (name, version)],
                          run.settings.install_timeout, "keeping %s in %s" % (filename, wheels))
         if not result.ok:
-            run.say("could not keep %s (pip download failed); pip's cache still has it"
-                    % filename)
+            run.say("could not keep %s (pip download failed)" % filename)
+
+
+def big_pins(requirements: Sequence[str]) -> List[str]:
+    """``name==version`` pins of the distributions whose wheels are hundreds of MB."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    out = []
+    for arg in requirements:
+        try:
+            req = Requirement(arg)
+        except InvalidRequirement:
+            continue
+        specs = list(req.specifier)
+        if req.url or len(specs) != 1 or specs[0].operator != "==" or "*" in specs[0].version:
+            continue
+        if _BIG.match(req.name):
+            out.append("%s==%s" % (req.name, specs[0].version))
+    return out
+
+
+def _prefetch(run: _Run, requirements: Sequence[str]) -> None:
+    """Download exactly pinned big wheels into the wheel folder before pip installs them, so
+    the install takes them from there and the next venv too: one download each. (pip keeps
+    no copy of what it downloads; its HTTP cache only holds what the server lets it.)"""
+    wheels = run.settings.wheels
+    if not wheels or not os.access(wheels, os.W_OK):
+        return
+    for pin in big_pins(requirements):
+        name, _, version = pin.partition("==")
+        prefix = "%s-%s-" % (re.sub(r"[-_.]+", "_", name).lower(), version)
+        if any(f.lower().startswith(prefix) for f in os.listdir(wheels)):
+            continue
+        result = run.run([run.python, "-m", "pip", "download", "--no-deps", "--only-binary",
+                          ":all:", "-d", wheels, pin], run.settings.install_timeout,
+                         "fetching %s into %s" % (pin, wheels))
+        if not result.ok:
+            run.say("could not fetch %s ahead; pip install will download it" % pin)
 
 
 def _install_failure(run: _Run, step_text: str, result: ChildResult) -> Dict[str, Any]:
@@ -295,6 +333,7 @@ def _install(run: _Run, steps: Sequence[Sequence[str]]) -> Optional[Dict[str, An
     for i, argv in enumerate(plan, 1):
         text = " ".join(shlex.quote(a) for a in ["pip", "install"] + argv[4:])
         run.commands.append(text)
+        _prefetch(run, argv[4:])
         result = run.run(argv, run.settings.install_timeout,
                          "step %d/%d: %s" % (i, len(plan), text))
         if not result.ok:
@@ -306,6 +345,8 @@ def _install(run: _Run, steps: Sequence[Sequence[str]]) -> Optional[Dict[str, An
             return failure
         os.makedirs(run.evidence, exist_ok=True)
         shutil.copyfile(resolved, os.path.join(run.evidence, "resolved.txt"))
+        with open(resolved, encoding="utf-8") as handle:
+            _prefetch(run, [l.split("#", 1)[0].strip() for l in handle])
         argv = pip + ["--no-deps", "-r", resolved]
         text = "pip install --no-deps -r resolved.txt"
         run.commands.append(text)
