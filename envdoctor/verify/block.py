@@ -276,11 +276,12 @@ def generate_rules(outcomes: Sequence[Outcome], combos: Mapping[str, Combo],
                              "repeated)" % outcome.id)
                 continue
             rule = _works_rule(outcome, combo, origin_names)
-            against = [r.id for r in applying if r.verdict == "broken"]
+            against = ["%s (%s)" % (r.id, r.verdict) for r in applying
+                       if r.verdict in ("broken", "unsupported")]
             if against:
-                notes.append("%s: verified to work (%s), but hand-written %s says broken: "
-                             "review it" % (outcome.id, " and ".join(outcome.checks),
-                                            ", ".join(against)))
+                notes.append("%s: verified to work (%s), but hand-written %s also matches "
+                             "this set: review it" % (outcome.id, " and ".join(outcome.checks),
+                                                      ", ".join(against)))
         if not rule["when"].get("packages"):
             notes.append("%s: no key package installed; no rule" % outcome.id)
             continue
