@@ -252,11 +252,13 @@ def _prefetch(run: _Run, requirements: Sequence[str]) -> None:
     wheels = run.settings.wheels
     if not wheels or not os.access(wheels, os.W_OK):
         return
+    folders = [wheels] + [d for d in run.env.get("PIP_FIND_LINKS", "").split() if os.path.isdir(d)]
+    present = [f.lower() for d in dict.fromkeys(folders) for f in os.listdir(d)]
     for pin in big_pins(requirements):
         name, _, version = pin.partition("==")
-        prefix = "%s-%s-" % (re.sub(r"[-_.]+", "_", name).lower(), version)
-        if any(f.lower().startswith(prefix) for f in os.listdir(wheels)):
-            continue
+        prefix = "%s-%s" % (re.sub(r"[-_.]+", "_", name).lower(), version.lower())
+        if any(f.startswith(prefix + "-") or f.startswith(prefix + "+") for f in present):
+            continue  # already on this machine (2.13.0 also takes 2.13.0+cpu, as pip does)
         result = run.run([run.python, "-m", "pip", "download", "--no-deps", "--only-binary",
                           ":all:", "-d", wheels, pin], run.settings.install_timeout,
                          "fetching %s into %s" % (pin, wheels))
