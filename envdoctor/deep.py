@@ -116,10 +116,15 @@ def run_deep(python: str, groups: Sequence[Tuple[str, List[str]]],
 
 
 def _error_line(error: Optional[Dict[str, Any]]) -> str:
+    """``Type: first line``; a first line that only announces the cause ("... because of
+    the following error (look up to see its traceback):") gets the cause's line too."""
     if not error:
         return ""
-    return "%s: %s" % (error.get("type"), (error.get("message") or "").splitlines()[0]
-                       if error.get("message") else "")
+    lines = [l.strip() for l in (error.get("message") or "").splitlines() if l.strip()]
+    text = lines[0] if lines else ""
+    if text.endswith(":") and len(lines) > 1:
+        text = "%s %s" % (text, lines[1])
+    return "%s: %s" % (error.get("type"), text)
 
 
 def _explained(text: str) -> Optional[Tuple[str, Optional[str], Optional[str]]]:

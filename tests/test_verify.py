@@ -404,3 +404,15 @@ def test_harness_end_to_end_on_tiny_wheels(tmp_path):
     assert "not run here: not here" in summary
     lint = envdoctor("matrix", "lint", matrix)
     assert lint.returncode == 0, lint.stderr
+
+
+def test_error_line_keeps_the_cause_a_wrapper_announces():
+    from envdoctor.deep import _error_line
+
+    wrapped = {"type": "RuntimeError", "message": "Failed to import diffusers.training_utils "
+               "because of the following error (look up to see its traceback):\n"
+               "No module named 'mindtorch.distributed.fsdp.CPUOffload'"}
+    assert _error_line(wrapped) == (
+        "RuntimeError: Failed to import diffusers.training_utils because of the following error "
+        "(look up to see its traceback): No module named 'mindtorch.distributed.fsdp.CPUOffload'")
+    assert _error_line({"type": "KeyError", "message": "None"}) == "KeyError: None"
