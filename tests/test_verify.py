@@ -322,6 +322,13 @@ def test_a_broken_rule_never_matches_a_set_verified_to_work(tmp_path):
     assert "cannot be told from git" in notes[0]
 
 
+def test_pip_check_about_a_package_left_out_is_not_a_complaint():
+    o = Outcome("x", "broken", pip_check=("peft 0.21.2 requires torch, which is not installed.",
+                                          "a 1 requires b<2, but you have b 3."),
+                without=("torch",))
+    assert o.pip_complaints() == ("a 1 requires b<2, but you have b 3.",)
+
+
 def test_bad_markers_are_refused():
     with pytest.raises(DataFileError):
         replace_block(HAND + "  " + BEGIN + "\n", render_block([]))

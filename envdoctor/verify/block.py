@@ -135,9 +135,9 @@ def _failure_words(outcome: Outcome) -> str:
 def _broken_rule(outcome: Outcome, combo: Optional[Combo], works: Sequence[Outcome],
                  combos: Mapping[str, Combo], origin_names: Sequence[str]) -> Dict[str, Any]:
     minor = outcome.python_minor or "?"
+    complaints = outcome.pip_complaints()
     pip_words = ("pip check calls the set clean, so only running it shows this."
-                 if not outcome.pip_check else
-                 "pip check also complains: %s" % outcome.pip_check[0])
+                 if not complaints else "pip check also complains: %s" % complaints[0])
     rule = {
         "id": RULE_PREFIX + outcome.id,
         "when": _when(outcome, combo, origin_names),

@@ -48,6 +48,14 @@ class Outcome:
     freeze: Optional[str] = None  # freeze.txt, relative to the repository
     note: Optional[str] = None
     installed: Tuple[Tuple[str, str], ...] = ()  # every name==version of freeze.txt
+    without: Tuple[str, ...] = ()  # left out on purpose (pip check's complaints about them
+    #                                say nothing about the set)
+
+    def pip_complaints(self) -> Tuple[str, ...]:
+        """pip check's lines, less those about packages left out on purpose."""
+        return tuple(l for l in self.pip_check
+                     if not any(re.search(r"requires %s\b" % re.escape(w), l, re.IGNORECASE)
+                                for w in self.without))
 
     @property
     def python_minor(self) -> Optional[str]:
@@ -202,6 +210,7 @@ def read_outcome(folder: str, root: Optional[str] = None) -> Optional[Outcome]:
         freeze=rel,
         note=meta.get("note"),
         installed=installed,
+        without=tuple(canonical_name(w) for w in meta.get("without") or ()),
     )
 
 
