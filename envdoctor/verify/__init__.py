@@ -8,3 +8,11 @@ a generated block of ``compat_matrix.yaml`` (:mod:`envdoctor.verify.block`).
 
 envdoctor never imports the frameworks itself: every install and import runs in a child.
 """
+
+import os
+
+
+def default_workers() -> int:
+    """One venv at a time on 2 cores; a MindSpore install is CPU-, disk- and network-heavy.
+    (Here, not in the harness, so `envdoctor --help` does not import the harness.)"""
+    return max(1, (os.cpu_count() or 2) // 4)

@@ -17,7 +17,7 @@ def default_combos_path() -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from envdoctor.verify.harness import default_workers
+    from envdoctor.verify import default_workers
 
     parser.add_argument("--combos", metavar="FILE",
                         help="combinations file (default: verification/combos.yaml)")

@@ -30,7 +30,7 @@ from envdoctor.verify.evidence import (Outcome, check_failures, check_signature,
                                        trim_check, write_meta)
 
 __all__ = ["Settings", "find_python", "find_uv", "preflight", "run_combo", "run_all",
-           "describe_plan", "default_workers", "harvest_candidates", "big_pins"]
+           "describe_plan", "harvest_candidates", "big_pins"]
 
 MIN_FREE_BYTES = 6 * 1024 ** 3  # a MindSpore venv takes about 2.5 GB, its downloads more
 _WHEEL_LINE = re.compile(r"(?:Downloading|Using cached)\s+(?:\S*/)?([^\s/]+\.whl)\s+\(([\d.]+)\s*"
@@ -44,9 +44,6 @@ _NETWORK = re.compile(r"(ConnectionError|NewConnectionError|Read timed out|Tempo
 Log = Callable[[str], None]
 
 
-def default_workers() -> int:
-    """One venv at a time on 2 cores; a MindSpore install is CPU-, disk- and network-heavy."""
-    return max(1, (os.cpu_count() or 2) // 4)
 
 
 @dataclass(frozen=True)
@@ -418,6 +415,8 @@ def _run_combo(combo: Combo, settings: Settings, base: str, log: Log) -> Outcome
     run = _Run(combo, settings, log)
     for folder in (settings.venvs, run.rundir, os.path.dirname(run.logfile)):
         os.makedirs(folder, exist_ok=True)
+    with open(run.logfile, "w", encoding="utf-8") as handle:  # this run's log only
+        handle.write("envdoctor %s: matrix verify, combo %s\n" % (__version__, combo.id))
     free = shutil.disk_usage(settings.workdir).free
     if free < MIN_FREE_BYTES:
         return Outcome(combo.id, "error", error="only %.1f GB free in %s" % (
