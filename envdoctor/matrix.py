@@ -288,7 +288,26 @@ def _parse_rule(path: str, entry: Any) -> Rule:
                 tuple(str(r) for r in fix_reqs), fix.get("text"), entry.get("error"), source)
 
 
+_CACHE = {}  # type: Dict[Tuple[str, float], Matrix]
+
+
 def load_matrix(path: str) -> Matrix:
+    """The validated matrix; loaded once per process (per file version)."""
+    import os
+
+    try:
+        key = (os.path.abspath(path), os.path.getmtime(path))
+    except OSError:
+        key = None
+    if key is not None and key in _CACHE:
+        return _CACHE[key]
+    matrix = _load_matrix(path)
+    if key is not None:
+        _CACHE[key] = matrix
+    return matrix
+
+
+def _load_matrix(path: str) -> Matrix:
     data = load_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
         raise DataFileError(path, line_of(data), "expected a mapping with a 'rules' list")

@@ -2,16 +2,17 @@
 
 import json
 import os
+import shutil
 import sys
 import tempfile
 from typing import Optional
 
 from envdoctor.snapshot import Snapshot, SnapshotError
-from envdoctor.subproc import describe_exit, run_child
+from envdoctor.subproc import describe_exit, start_child
 
 from envdoctor.errors import EnvdoctorError
 
-__all__ = ["ProbeError", "probe_script", "probe", "DEFAULT_TIMEOUT"]
+__all__ = ["ProbeError", "probe_script", "probe", "start_probe", "PendingProbe", "DEFAULT_TIMEOUT"]
 
 DEFAULT_TIMEOUT = 30.0
 _PROBES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "probes")
@@ -38,33 +39,54 @@ def resolve_python(python: Optional[str]) -> str:
     return python
 
 
+class PendingProbe:
+    """A probe running in the target; :meth:`snapshot` waits for it. Starting it first lets
+    envdoctor load its matrix and recipes while the target reads its metadata."""
+
+    def __init__(self, python: Optional[str], timeout: float) -> None:
+        self.target = resolve_python(python)
+        self.timeout = timeout
+        # Run from an empty folder so a stray json.py or platform.py in the cwd cannot shadow
+        # the stdlib modules the probe uses.
+        self._cwd = tempfile.mkdtemp(prefix="envdoctor-")
+        self._child = start_child([self.target, probe_script("snapshot_probe.py")], cwd=self._cwd)
+
+    def snapshot(self) -> Snapshot:
+        try:
+            result = self._child.wait(self.timeout)
+        finally:
+            shutil.rmtree(self._cwd, ignore_errors=True)
+        target, timeout = self.target, self.timeout
+        if result.error:
+            raise ProbeError("cannot run the target interpreter: %s" % result.error)
+        if result.timed_out:
+            raise ProbeError(
+                "the target interpreter %s did not answer within %.0f s (hung at start-up?); "
+                "raise --timeout if it is just slow" % (target, timeout)
+            )
+        if result.returncode != 0:
+            tail = (result.stderr or result.stdout).strip().splitlines()[-5:]
+            raise ProbeError(
+                "the target interpreter %s failed to run the probe (%s)%s"
+                % (target, describe_exit(result.returncode),
+                   ":\n  " + "\n  ".join(tail) if tail else "")
+            )
+        try:
+            data = json.loads(result.stdout)
+        except ValueError:
+            raise ProbeError(
+                "%s answered, but not with a snapshot: is it a Python 3.7+ interpreter? "
+                "(first output: %r)" % (target, (result.stdout or result.stderr)[:200])
+            )
+        try:
+            return Snapshot.from_dict(data)
+        except SnapshotError as exc:
+            raise ProbeError(str(exc))
+
+
+def start_probe(python: Optional[str] = None, timeout: float = DEFAULT_TIMEOUT) -> PendingProbe:
+    return PendingProbe(python, timeout)
+
+
 def probe(python: Optional[str] = None, timeout: float = DEFAULT_TIMEOUT) -> Snapshot:
-    target = resolve_python(python)
-    # Run from an empty folder so a stray json.py or platform.py in the cwd cannot shadow
-    # the stdlib modules the probe uses.
-    with tempfile.TemporaryDirectory(prefix="envdoctor-") as cwd:
-        result = run_child([target, probe_script("snapshot_probe.py")], timeout=timeout, cwd=cwd)
-    if result.error:
-        raise ProbeError("cannot run the target interpreter: %s" % result.error)
-    if result.timed_out:
-        raise ProbeError(
-            "the target interpreter %s did not answer within %.0f s (hung at start-up?); "
-            "raise --timeout if it is just slow" % (target, timeout)
-        )
-    if result.returncode != 0:
-        tail = (result.stderr or result.stdout).strip().splitlines()[-5:]
-        raise ProbeError(
-            "the target interpreter %s failed to run the probe (%s)%s"
-            % (target, describe_exit(result.returncode), ":\n  " + "\n  ".join(tail) if tail else "")
-        )
-    try:
-        data = json.loads(result.stdout)
-    except ValueError:
-        raise ProbeError(
-            "%s answered, but not with a snapshot: is it a Python 3.7+ interpreter? "
-            "(first output: %r)" % (target, (result.stdout or result.stderr)[:200])
-        )
-    try:
-        return Snapshot.from_dict(data)
-    except SnapshotError as exc:
-        raise ProbeError(str(exc))
+    return PendingProbe(python, timeout).snapshot()

@@ -147,9 +147,22 @@ def load_recipe(path: str) -> Recipe:
     )
 
 
+_CACHE = {}  # type: Dict[Tuple[Tuple[str, float], ...], List[Recipe]]
+
+
 def load_recipes() -> List[Recipe]:
-    recipes = [load_recipe(p) for p in recipe_files()]
-    return sorted(recipes, key=lambda r: (-r.generation, r.name))
+    """Every bundled recipe, newest generation first; loaded once per process."""
+    files = recipe_files()
+    try:
+        key = tuple((p, os.path.getmtime(p)) for p in files)
+    except OSError:
+        key = None
+    if key is not None and key in _CACHE:
+        return list(_CACHE[key])
+    recipes = sorted((load_recipe(p) for p in files), key=lambda r: (-r.generation, r.name))
+    if key is not None:
+        _CACHE[key] = recipes
+    return list(recipes)
 
 
 def find_recipe(name: str, recipes: Optional[List[Recipe]] = None) -> Optional[Recipe]:

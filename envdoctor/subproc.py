@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
-__all__ = ["ChildResult", "run_child", "describe_exit"]
+__all__ = ["ChildResult", "RunningChild", "run_child", "start_child", "describe_exit"]
 
 
 @dataclass(frozen=True)
@@ -54,13 +54,39 @@ def _kill_group(proc: "subprocess.Popen[str]") -> None:
         pass
 
 
-def run_child(
+class RunningChild:
+    """A child started by :func:`start_child`; :meth:`wait` collects it (the work envdoctor
+    does in between overlaps with the child's)."""
+
+    def __init__(self, argv: List[str], proc: "Optional[subprocess.Popen[str]]",
+                 input_text: Optional[str], error: Optional[str] = None) -> None:
+        self.argv, self.proc, self.input_text, self.error = argv, proc, input_text, error
+
+    def wait(self, timeout: float) -> ChildResult:
+        argv, proc = self.argv, self.proc
+        if proc is None:
+            return ChildResult(argv, None, "", "", False, self.error)
+        try:
+            out, err = proc.communicate(self.input_text, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            try:
+                out, err = proc.communicate(timeout=5)
+            except subprocess.TimeoutExpired:
+                out, err = "", ""
+            return ChildResult(argv, None, out or "", err or "", True)
+        finally:
+            if proc.poll() is None:
+                _kill_group(proc)
+        return ChildResult(argv, proc.returncode, out or "", err or "", False)
+
+
+def start_child(
     argv: Sequence[str],
-    timeout: float,
     input_text: Optional[str] = None,
     env: Optional[Dict[str, str]] = None,
     cwd: Optional[str] = None,
-) -> ChildResult:
+) -> RunningChild:
     argv = [str(a) for a in argv]
     kwargs = {}
     if os.name == "posix":
@@ -79,24 +105,22 @@ def run_child(
             **kwargs
         )
     except FileNotFoundError:
-        return ChildResult(argv, None, "", "", False, "no such file: %s" % argv[0])
+        return RunningChild(argv, None, None, "no such file: %s" % argv[0])
     except PermissionError:
-        return ChildResult(argv, None, "", "", False, "not executable: %s" % argv[0])
+        return RunningChild(argv, None, None, "not executable: %s" % argv[0])
     except OSError as exc:  # e.g. exec format error: not a program at all
-        return ChildResult(argv, None, "", "", False, "cannot run %s: %s" % (argv[0], exc))
-    try:
-        out, err = proc.communicate(input_text, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
-        try:
-            out, err = proc.communicate(timeout=5)
-        except subprocess.TimeoutExpired:
-            out, err = "", ""
-        return ChildResult(argv, None, out or "", err or "", True)
-    finally:
-        if proc.poll() is None:
-            _kill_group(proc)
-    return ChildResult(argv, proc.returncode, out or "", err or "", False)
+        return RunningChild(argv, None, None, "cannot run %s: %s" % (argv[0], exc))
+    return RunningChild(argv, proc, input_text)
+
+
+def run_child(
+    argv: Sequence[str],
+    timeout: float,
+    input_text: Optional[str] = None,
+    env: Optional[Dict[str, str]] = None,
+    cwd: Optional[str] = None,
+) -> ChildResult:
+    return start_child(argv, input_text, env, cwd).wait(timeout)
 
 
 def current_python() -> str:

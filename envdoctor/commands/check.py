@@ -40,14 +40,32 @@ def register(sub: Any) -> None:
 
 def load_target(args: argparse.Namespace) -> Tuple[Any, str]:
     """The snapshot to check: probed from --python (default: this interpreter) or --from."""
-    from envdoctor.probe import probe
     from envdoctor.snapshot import load_snapshot
 
     if getattr(args, "from_file", None):
         if args.python:
             raise UsageError("use either --python or --from, not both")
         return load_snapshot(args.from_file), "file"
-    return probe(args.python, timeout=args.timeout), "probe"
+    from envdoctor.probe import start_probe
+
+    pending = start_probe(args.python, timeout=args.timeout)
+    _warm_up(getattr(args, "matrix", None))  # while the target reads its metadata
+    return pending.snapshot(), "probe"
+
+
+def _warm_up(matrix_file: Optional[str]) -> None:
+    """Import the checks and load the matrix and recipes (both cached) while the probe runs
+    in the target: on 2 cores this hides most of envdoctor's own start-up."""
+    import envdoctor.checks  # noqa: F401
+    from envdoctor.matrix import load_matrix
+    from envdoctor.recipes import load_recipes
+    from envdoctor.resources import matrix_path
+
+    try:
+        load_matrix(matrix_file or matrix_path())
+        load_recipes()
+    except Exception:
+        pass  # reported properly when the check itself loads them
 
 
 def choose_recipe(name: Optional[str], snapshot: Any) -> Any:
