@@ -122,8 +122,10 @@ def _error_line(error: Optional[Dict[str, Any]]) -> str:
         return ""
     lines = [l.strip() for l in (error.get("message") or "").splitlines() if l.strip()]
     text = lines[0] if lines else ""
-    if text.endswith(":") and len(lines) > 1:
-        text = "%s %s" % (text, lines[1])
+    if text.endswith(":"):  # wrappers may nest: the first line that is not one is the cause
+        cause = next((l for l in lines[1:] if not l.endswith(":")), None)
+        if cause:
+            text = "%s %s" % (text, cause)
     return "%s: %s" % (error.get("type"), text)
 
 

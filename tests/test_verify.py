@@ -329,6 +329,14 @@ def test_pip_check_about_a_package_left_out_is_not_a_complaint():
     assert o.pip_complaints() == ("a 1 requires b<2, but you have b 3.",)
 
 
+def test_a_set_verified_without_a_package_names_it_absent():
+    o = outcome("notorch", "broken", "TypeError: x", mindspore="2.10.0", mindnlp="0.5.0")
+    o = Outcome(**dict(o.__dict__, without=("torch",)))
+    rules, _ = generate_rules([o], {})
+    assert rules[0]["when"]["packages"]["torch"] == "absent"
+    assert "without torch" in rules[0]["title"]
+
+
 def test_bad_markers_are_refused():
     with pytest.raises(DataFileError):
         replace_block(HAND + "  " + BEGIN + "\n", render_block([]))
@@ -423,3 +431,7 @@ def test_error_line_keeps_the_cause_a_wrapper_announces():
         "RuntimeError: Failed to import diffusers.training_utils because of the following error "
         "(look up to see its traceback): No module named 'mindtorch.distributed.fsdp.CPUOffload'")
     assert _error_line({"type": "KeyError", "message": "None"}) == "KeyError: None"
+    nested = dict(wrapped, message="Failed to import a because (look up):\n"
+                  "Failed to import b because (look up):\nNo module named 'torch'\nmore")
+    assert _error_line(nested) == ("RuntimeError: Failed to import a because (look up): "
+                                   "No module named 'torch'")

@@ -63,7 +63,10 @@ def _describe(outcome: Outcome, limit: int = 3) -> str:
         if origins.get(name):
             text += " (%s)" % origins[name]
         parts.append(text)
-    return " + ".join(parts) or "this set"
+    text = " + ".join(parts) or "this set"
+    if outcome.without:
+        text += " without %s" % ", ".join(outcome.without)
+    return text
 
 
 def _pin(name: str, version: str, install_as: Mapping[str, str]) -> str:
@@ -97,6 +100,8 @@ def _when(outcome: Outcome, combo: Optional[Combo], origin_names: Sequence[str])
             packages[name] = {"version": spec, "from": origins.get(name, "index")}
         else:
             packages[name] = spec
+    for name in outcome.without:  # verified without them: say so, match only such sets
+        packages[name] = "absent"
     when = {"packages": packages}  # type: Dict[str, Any]
     if outcome.python_minor:
         when["python"] = "==%s.*" % outcome.python_minor

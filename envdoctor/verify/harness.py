@@ -37,6 +37,9 @@ _WHEEL_LINE = re.compile(r"(?:Downloading|Using cached)\s+(?:\S*/)?([^\s/]+\.whl
                          r"(kB|MB|GB)\)")
 _BIG = re.compile(r"^(mindspore([-_.].*)?|torch|torchvision|torchaudio|triton|nvidia[-_.].*)$",
                   re.IGNORECASE)
+# what pip downloaded is copied to the wheel folder only for these (CUDA runtimes are
+# fetched by pip each time: a copy would cost a second download of several GB)
+_KEEP = re.compile(r"^(mindspore([-_.].*)?|torch)$", re.IGNORECASE)
 _NETWORK = re.compile(r"(ConnectionError|NewConnectionError|Read timed out|Temporary failure "
                       r"in name resolution|Could not resolve host|Failed to fetch|"
                       r"Network is unreachable|ProxyError|SSLError)", re.IGNORECASE)
@@ -205,7 +208,7 @@ def harvest_candidates(pip_output: str, min_mb: float) -> List[Tuple[str, str, s
         if megabytes < min_mb:
             continue
         parts = filename[:-4].split("-")
-        if len(parts) >= 5:
+        if len(parts) >= 5 and _KEEP.match(parts[0]):
             out.append((filename, parts[0], parts[1]))
     return out
 
