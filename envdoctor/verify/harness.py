@@ -37,9 +37,10 @@ _WHEEL_LINE = re.compile(r"(?:Downloading|Using cached)\s+(?:\S*/)?([^\s/]+\.whl
                          r"(kB|MB|GB)\)")
 _BIG = re.compile(r"^(mindspore([-_.].*)?|torch|torchvision|torchaudio|triton|nvidia[-_.].*)$",
                   re.IGNORECASE)
-# what pip downloaded is copied to the wheel folder only for these (CUDA runtimes are
-# fetched by pip each time: a copy would cost a second download of several GB)
-_KEEP = re.compile(r"^(mindspore([-_.].*)?|torch)$", re.IGNORECASE)
+# what pip itself downloaded is copied to the wheel folder (a second download, since pip
+# keeps no copy) only for MindSpore, which every later venv of that Python needs; pin torch
+# in a step instead and it is fetched there once
+_KEEP = re.compile(r"^mindspore([-_.].*)?$", re.IGNORECASE)
 _NETWORK = re.compile(r"(ConnectionError|NewConnectionError|Read timed out|Temporary failure "
                       r"in name resolution|Could not resolve host|Failed to fetch|"
                       r"Network is unreachable|ProxyError|SSLError)", re.IGNORECASE)
