@@ -7,7 +7,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from envdoctor.errors import EXIT_OK, EXIT_PROBLEMS, UsageError
 
-__all__ = ["add_arguments", "run_command", "write_matrix_block", "default_combos_path"]
+__all__ = ["add_arguments", "run_command", "write_matrix_block", "build_block",
+           "default_combos_path"]
 
 
 def default_combos_path() -> str:
@@ -75,44 +76,57 @@ def _parse_vars(items: Sequence[str]) -> Dict[str, str]:
     return out
 
 
-def write_matrix_block(combos: Sequence[Any], evidence: str, matrix: str
-                       ) -> Tuple[List[Dict[str, Any]], List[str]]:
-    """Regenerate the matrix's verified block from ``evidence/<id>/meta.json`` of every
-    combination; the result must load (lint) before it replaces the file."""
+def _lint_text(content: str, folder: str) -> Tuple[Any, str]:
+    """Load ``content`` as a matrix file in ``folder``: (matrix, its temporary path)."""
     import tempfile
 
     from envdoctor.matrix import load_matrix
-    from envdoctor.verify.block import (generate_rules, render_block, render_summary,
-                                        replace_block, split_block)
+
+    fd, tmp = tempfile.mkstemp(prefix=".matrix-", suffix=".yaml", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(content)
+        return load_matrix(tmp), tmp
+    except Exception:
+        os.remove(tmp)
+        raise
+
+
+def build_block(combos: Sequence[Any], evidence: str, matrix: str) -> Dict[str, Any]:
+    """The verified block the evidence gives for ``matrix``: {text (the new matrix), block,
+    rules, notes, outcomes}. Reads files; writes nothing."""
+    from envdoctor.verify.block import generate_rules, render_block, replace_block, split_block
     from envdoctor.verify.evidence import read_outcome
 
     with open(matrix, encoding="utf-8") as handle:
         text = handle.read()
     hand_text, _ = split_block(text, matrix)
     folder = os.path.dirname(os.path.abspath(matrix))
-
-    def lint(content: str) -> Any:
-        fd, tmp = tempfile.mkstemp(prefix=".matrix-", suffix=".yaml", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(content)
-            return load_matrix(tmp), tmp
-        except Exception:
-            os.remove(tmp)
-            raise
-
-    hand, tmp = lint(hand_text)
+    hand, tmp = _lint_text(hand_text, folder)
     os.remove(tmp)
     outcomes = [o for o in (read_outcome(os.path.join(evidence, c.id), folder) for c in combos)
                 if o is not None]
     rules, notes = generate_rules(outcomes, {c.id: c for c in combos}, hand.rules)
     notes += ["%s: not run here: %s" % (c.id, c.skip) for c in combos if c.skip]
-    new_text = replace_block(text, render_block(rules, notes), matrix)
-    _, tmp = lint(new_text)  # raises (with the line) rather than write a bad matrix
-    os.replace(tmp, matrix)
+    block = render_block(rules, notes)
+    return {"text": replace_block(text, block, matrix), "block": block, "rules": rules,
+            "notes": notes, "outcomes": outcomes}
+
+
+def write_matrix_block(combos: Sequence[Any], evidence: str, matrix: str
+                       ) -> Tuple[List[Dict[str, Any]], List[str]]:
+    """Regenerate the matrix's verified block from ``evidence/<id>/meta.json`` of every
+    combination (and ``evidence/SUMMARY.md``); the new matrix must load (lint) before it
+    replaces the file."""
+    from envdoctor.verify.block import render_summary
+
+    built = build_block(combos, evidence, matrix)
+    _, tmp = _lint_text(built["text"], os.path.dirname(os.path.abspath(matrix)))
+    os.replace(tmp, matrix)  # only a matrix that loads replaces the old one
+    os.makedirs(evidence, exist_ok=True)
     with open(os.path.join(evidence, "SUMMARY.md"), "w", encoding="utf-8") as handle:
-        handle.write(render_summary(outcomes, combos))
-    return rules, notes
+        handle.write(render_summary(built["outcomes"], combos))
+    return built["rules"], built["notes"]
 
 
 def _table(outcomes: Sequence[Any]) -> List[str]:
