@@ -269,8 +269,8 @@ def test_generated_block_round_trips_through_load_matrix(tmp_path):
     assert dict(bad.source.versions) == {"mindspore": "2.7.0", "mindnlp": "0.4.1",
                                          "python": "3.11.7"}
     assert bad.source.freeze == "verification/bad/freeze.txt"
-    assert not old.fix_requirements and "No set was verified to work on Python 3.9" in \
-        old.fix_text
+    assert not old.fix_requirements and \
+        "No set for the gpt-imdb lab was verified to work on Python 3.9" in old.fix_text
     # the verified broken rule matches exactly that set, and only on that Python
     assert bad.applies(outcome_snapshot(outcomes[1]))
     assert not bad.applies(outcome_snapshot(outcomes[0]))
@@ -335,6 +335,10 @@ def test_a_set_verified_without_a_package_names_it_absent():
     rules, _ = generate_rules([o], {})
     assert rules[0]["when"]["packages"]["torch"] == "absent"
     assert "without torch" in rules[0]["title"]
+    held = Outcome(**dict(o.__dict__, versions=o.versions + (("torch", "2.13.0+cpu"),)))
+    rules, _ = generate_rules([held], {})
+    assert rules[0]["when"]["packages"]["torch"] == "==2.13.0"
+    assert "without" not in rules[0]["title"]
 
 
 def test_bad_markers_are_refused():

@@ -64,8 +64,8 @@ def _describe(outcome: Outcome, limit: int = 3) -> str:
             text += " (%s)" % origins[name]
         parts.append(text)
     text = " + ".join(parts) or "this set"
-    if outcome.without:
-        text += " without %s" % ", ".join(outcome.without)
+    if outcome.left_out():
+        text += " without %s" % ", ".join(outcome.left_out())
     return text
 
 
@@ -75,9 +75,22 @@ def _pin(name: str, version: str, install_as: Mapping[str, str]) -> str:
     return "%s==%s" % (name, version.split("+", 1)[0])
 
 
+def _frameworks(outcome: Outcome) -> Tuple[str, ...]:
+    return tuple(n for n, _ in outcome.versions if n.startswith(("mindspore", "mindnlp")))
+
+
+def _comparable(broken: Outcome, good: Outcome) -> bool:
+    """A working set that can stand in for the broken one: the same lab (recipe), or, with
+    no recipe, the same frameworks installed."""
+    if broken.recipe or good.recipe:
+        return broken.recipe == good.recipe
+    return {n.split("-")[0] for n in _frameworks(broken)} == \
+        {n.split("-")[0] for n in _frameworks(good)}
+
+
 def _pick_working(broken: Outcome, works: Sequence[Outcome]) -> Optional[Outcome]:
     same = [w for w in works if w.python_minor == broken.python_minor and
-            w.platform == broken.platform]
+            w.platform == broken.platform and _comparable(broken, w)]
     if not same:
         return None
 
@@ -100,7 +113,7 @@ def _when(outcome: Outcome, combo: Optional[Combo], origin_names: Sequence[str])
             packages[name] = {"version": spec, "from": origins.get(name, "index")}
         else:
             packages[name] = spec
-    for name in outcome.without:  # verified without them: say so, match only such sets
+    for name in outcome.left_out():  # verified without them: match only such sets
         packages[name] = "absent"
     when = {"packages": packages}  # type: Dict[str, Any]
     if outcome.python_minor:
@@ -164,9 +177,12 @@ def _broken_rule(outcome: Outcome, combo: Optional[Combo], works: Sequence[Outco
                        "text": "These are the pins of %s, verified to work on Python %s (%s)."
                                % (good.id, good.python, good.freeze or "its freeze")}
     else:
-        elsewhere = sorted("%s (Python %s)" % (w.id, w.python_minor) for w in works)
-        rule["fix"] = {"text": "No set was verified to work on Python %s here%s" % (
-            minor, "; sets verified to work: %s." % ", ".join(elsewhere) if elsewhere else ".")}
+        elsewhere = sorted("%s (Python %s)" % (w.id, w.python_minor) for w in works
+                           if _comparable(outcome, w))
+        what = "the %s lab" % outcome.recipe if outcome.recipe else "this set's frameworks"
+        rule["fix"] = {"text": "No set for %s was verified to work on Python %s here%s" % (
+            what, minor, "; verified to work: %s." % ", ".join(elsewhere) if elsewhere
+            else ".")}
     rule["source"] = _source(outcome)
     return rule
 

@@ -51,11 +51,17 @@ class Outcome:
     without: Tuple[str, ...] = ()  # left out on purpose (pip check's complaints about them
     #                                say nothing about the set)
 
+    def left_out(self) -> Tuple[str, ...]:
+        """The ``without`` packages that really are not installed (a held step may have
+        installed one outside the resolution: then it is there)."""
+        have = {n for n, _ in tuple(self.installed) + tuple(self.versions)}
+        return tuple(w for w in self.without if w not in have)
+
     def pip_complaints(self) -> Tuple[str, ...]:
         """pip check's lines, less those about packages left out on purpose."""
         return tuple(l for l in self.pip_check
                      if not any(re.search(r"requires %s\b" % re.escape(w), l, re.IGNORECASE)
-                                for w in self.without))
+                                for w in self.left_out()))
 
     @property
     def python_minor(self) -> Optional[str]:
