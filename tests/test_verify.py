@@ -192,6 +192,10 @@ def test_signatures():
                      "-c", "x.txt"]) == ["mindspore==2.7.0",
                                          "mindspore_cuda11_dev==2.0.0.dev20221108",
                                          "nvidia-cudnn-cu13==9.20.0.48"]
+    from envdoctor.verify.harness import _wheel_fits
+    assert _wheel_fits("torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl", "cp311")
+    assert not _wheel_fits("torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl", "cp310")
+    assert _wheel_fits("six-1.17.0-py2.py3-none-any.whl", "cp37")
     assert harvest_candidates(out, 100) == [
         ("mindspore-2.0.0-cp37-cp37m-manylinux1_x86_64.whl", "mindspore", "2.0.0")]
 

@@ -246,6 +246,13 @@ def big_pins(requirements: Sequence[str]) -> List[str]:
     return out
 
 
+def _wheel_fits(filename: str, cpython: str) -> bool:
+    """Whether a wheel's Python tag takes this CPython (``cp310``): cp310 or py3."""
+    parts = filename[:-4].split("-")
+    tags = parts[-3].split(".") if len(parts) >= 5 else []
+    return any(t == cpython or t in ("py3", "py2.py3") for t in tags)
+
+
 def _prefetch(run: _Run, requirements: Sequence[str]) -> None:
     """Download exactly pinned big wheels into the wheel folder before pip installs them, so
     the install takes them from there and the next venv too: one download each. (pip keeps
@@ -254,11 +261,14 @@ def _prefetch(run: _Run, requirements: Sequence[str]) -> None:
     if not wheels or not os.access(wheels, os.W_OK):
         return
     folders = [wheels] + [d for d in run.env.get("PIP_FIND_LINKS", "").split() if os.path.isdir(d)]
-    present = [f.lower() for d in dict.fromkeys(folders) for f in os.listdir(d)]
+    present = [f.lower() for d in dict.fromkeys(folders) for f in os.listdir(d)
+               if f.endswith(".whl")]
+    tag = "cp" + run.combo.python.replace(".", "")
     for pin in big_pins(requirements):
         name, _, version = pin.partition("==")
         prefix = "%s-%s" % (re.sub(r"[-_.]+", "_", name).lower(), version.lower())
-        if any(f.startswith(prefix + "-") or f.startswith(prefix + "+") for f in present):
+        if any((f.startswith(prefix + "-") or f.startswith(prefix + "+")) and
+               _wheel_fits(f, tag) for f in present):
             continue  # already on this machine (2.13.0 also takes 2.13.0+cpu, as pip does)
         result = run.run([run.python, "-m", "pip", "download", "--no-deps", "--only-binary",
                           ":all:", "-d", wheels, pin], run.settings.install_timeout,
