@@ -15,7 +15,7 @@ from packaging.specifiers import SpecifierSet
 from envdoctor.findings import Severity
 from envdoctor.snapshot import Distribution, Snapshot, canonical_name
 from envdoctor.versions import format_spec, parse_spec, spec_contains
-from envdoctor.yamlfile import LINE_KEY, DataFileError, line_of, load_yaml
+from envdoctor.yamlfile import LINE_KEY, DataFileError, line_of, load_document
 
 __all__ = [
     "PackageSpec",
@@ -308,12 +308,7 @@ def load_matrix(path: str) -> Matrix:
 
 
 def _load_matrix(path: str) -> Matrix:
-    data = load_yaml(path)
-    if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
-        raise DataFileError(path, line_of(data), "expected a mapping with a 'rules' list")
-    if data.get("schema", 1) != 1:
-        raise DataFileError(path, line_of(data), "unknown schema %r (this envdoctor reads 1)"
-                            % data.get("schema"))
+    data = load_document(path, "rules")
     rules = []
     seen = {}  # type: Dict[str, Optional[int]]
     for entry in data["rules"]:

@@ -6,7 +6,7 @@ import yaml
 
 from envdoctor.errors import EnvdoctorError
 
-__all__ = ["DataFileError", "load_yaml", "LINE_KEY", "line_of"]
+__all__ = ["DataFileError", "load_yaml", "load_document", "LINE_KEY", "line_of"]
 
 LINE_KEY = "__line__"
 
@@ -53,3 +53,15 @@ def load_yaml(path: str) -> Any:
 
 def line_of(data: Any) -> Optional[int]:
     return data.get(LINE_KEY) if isinstance(data, dict) else None
+
+
+def load_document(path: str, list_key: str) -> Dict[Any, Any]:
+    """A schema-1 data file: a mapping whose ``list_key`` holds the entries (rules,
+    combos, signatures)."""
+    data = load_yaml(path)
+    if not isinstance(data, dict) or not isinstance(data.get(list_key), list):
+        raise DataFileError(path, line_of(data), "expected a mapping with a %r list" % list_key)
+    if data.get("schema", 1) != 1:
+        raise DataFileError(path, line_of(data), "unknown schema %r (this envdoctor reads 1)"
+                            % data.get("schema"))
+    return data

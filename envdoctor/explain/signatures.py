@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Optional, Pattern, Sequence, Tuple
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from envdoctor.yamlfile import LINE_KEY, DataFileError, line_of, load_yaml
+from envdoctor.yamlfile import LINE_KEY, DataFileError, line_of, load_document
 
 __all__ = ["Signature", "SignatureTable", "load_signatures", "fill", "SOURCE_PREFIXES"]
 
@@ -167,12 +167,7 @@ def _parse(path: str, entry: Any, seen: Dict[str, Optional[int]]) -> Signature:
 
 
 def load_signatures(path: str) -> SignatureTable:
-    data = load_yaml(path)
-    if not isinstance(data, dict) or not isinstance(data.get("signatures"), list):
-        raise DataFileError(path, line_of(data), "expected a mapping with a 'signatures' list")
-    if data.get("schema", 1) != 1:
-        raise DataFileError(path, line_of(data), "unknown schema %r (this envdoctor reads 1)"
-                            % data.get("schema"))
+    data = load_document(path, "signatures")
     seen = {}  # type: Dict[str, Optional[int]]
     return SignatureTable(path, tuple(_parse(path, e, seen) for e in data["signatures"]))
 

@@ -14,7 +14,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from envdoctor.errors import UsageError
 from envdoctor.snapshot import canonical_name
-from envdoctor.yamlfile import LINE_KEY, DataFileError, line_of, load_yaml
+from envdoctor.yamlfile import LINE_KEY, DataFileError, line_of, load_document
 
 __all__ = ["Combo", "CombosFile", "load_combos", "select", "ci_matrix", "MODES",
            "DEFAULT_KEYS", "SMOKE_LEVELS"]
@@ -244,12 +244,7 @@ def _parse_combo(path: str, entry: Any, defaults: Dict[str, Any]) -> Combo:
 def load_combos(path: str) -> CombosFile:
     import os
 
-    data = load_yaml(path)
-    if not isinstance(data, dict) or not isinstance(data.get("combos"), list):
-        raise DataFileError(path, line_of(data), "expected a mapping with a 'combos' list")
-    if data.get("schema", 1) != 1:
-        raise DataFileError(path, line_of(data), "unknown schema %r (this envdoctor reads 1)"
-                            % data.get("schema"))
+    data = load_document(path, "combos")
     unknown = set(data) - {"schema", "defaults", "combos", LINE_KEY}
     if unknown:
         raise DataFileError(path, line_of(data), "unknown top-level keys %s (schema, defaults, "
