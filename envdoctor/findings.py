@@ -41,6 +41,15 @@ class Evidence:
     source: Optional[str] = None  # "declared: transformers 4.35.0 metadata", a link, ...
     details: Tuple[Tuple[str, str], ...] = ()
 
+    def summary(self) -> str:
+        """"found X; needed Y", the one line every renderer shows ('' when neither is known)."""
+        parts = []
+        if self.installed:
+            parts.append("found " + self.installed)
+        if self.needed:
+            parts.append("needed " + self.needed)
+        return "; ".join(parts)
+
     def to_dict(self) -> Dict[str, Any]:
         out = {"installed": self.installed, "needed": self.needed, "source": self.source}
         for key, value in self.details:

@@ -117,13 +117,8 @@ def _finding_html(finding: Finding, python: Optional[str], in_kernel: bool,
         return "".join(out)
     out.append('<div style="margin:3px 0 0 0">%s</div>' % esc(finding.because))
     ev = finding.evidence
-    parts = []
-    if ev.installed:
-        parts.append("found " + ev.installed)
-    if ev.needed:
-        parts.append("needed " + ev.needed)
-    if parts:
-        out.append(_kv("evidence", esc("; ".join(parts))))
+    if ev.summary():
+        out.append(_kv("evidence", esc(ev.summary())))
     if ev.source:
         out.append(_kv("source", esc(ev.source)))
     for key, value in ev.details:

@@ -33,13 +33,8 @@ def render_finding_lines(finding: Finding, verbose: bool = False) -> List[Line]:
         return lines
     lines.append([("      because: ", "dim"), (finding.because, "")])
     ev = finding.evidence
-    parts = []
-    if ev.installed:
-        parts.append("found " + ev.installed)
-    if ev.needed:
-        parts.append("needed " + ev.needed)
-    if parts:
-        lines.append([("      evidence: ", "dim"), ("; ".join(parts), "")])
+    if ev.summary():
+        lines.append([("      evidence: ", "dim"), (ev.summary(), "")])
     if ev.source:
         lines.append([("      source: ", "dim"), (ev.source, "")])
     for key, value in ev.details:
