@@ -302,6 +302,21 @@ CODES = _codes(
             "A toy GPT trained end to end in the target: the loss fell, held-out accuracy was "
             "well above chance, the compiled step matched the eager one and a checkpoint "
             "round-tripped. The finding gives the device, the numbers and the time taken."),
+    # --- codes: one framework per environment (ED110-ED119), issue 12
+
+
+    # --- codes: Ascend / CANN fit (ED531-ED549), issue 12
+
+
+    # --- codes: explain's mechanisms (ED401-ED499), issue 13
+
+
+    # --- codes: the lab read from its files (ED801-ED899), issue 11
+
+
+    # --- codes: hostile input and safety (ED950-ED969), issue 14
+
+
     CodeDoc("ED900", "other", W, "An envdoctor check failed",
             "One of envdoctor's own checks raised an error on this environment. The other "
             "checks still ran and their findings stand; this one is a bug in envdoctor. The "
