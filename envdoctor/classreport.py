@@ -88,7 +88,7 @@ def read_entry(path: str, recipe: Optional[str] = None,
                matrix_file: Optional[str] = None) -> Dict[str, Any]:
     """One student's environment as a row of the class report (status: healthy, broken or
     unreadable)."""
-    from envdoctor.commands.check import build_report
+    from envdoctor.api import diagnose
     from envdoctor.report import REPORT_SCHEMA
     from envdoctor.snapshot import Snapshot, SnapshotError
 
@@ -114,7 +114,7 @@ def read_entry(path: str, recipe: Optional[str] = None,
     except SnapshotError as exc:
         return _unreadable(path, str(exc))
     try:
-        report = build_report(snapshot, "file", recipe, matrix_file)
+        report = diagnose(snapshot, recipe=recipe, matrix_file=matrix_file)
     except Exception as exc:  # one odd snapshot must not lose the whole class
         return _unreadable(path, "envdoctor could not check it: %s: %s"
                            % (type(exc).__name__, exc))

@@ -5,11 +5,11 @@ facts under ``snapshot["devices"]``. This module turns them into decisions, as p
 of the snapshot:
 
 * :func:`analyze` -> :class:`DeviceAnalysis`, used by the ``devices`` checks (ED5xx), the
-  text report's Devices section and the JSON summary;
+  text report's Devices section (:mod:`envdoctor.render.devices`) and the JSON summary;
 * :func:`usable_backends` -> the MindSpore ``device_target`` names to try, best first, e.g.
   ``["GPU", "CPU"]``; :func:`backends` -> the same with reasons, usable or not. ``envdoctor
   smoke`` picks its device with these;
-* :func:`summary` -> ``report.environment()["devices"]`` in ``check --json``.
+* :func:`summarize` -> ``report.environment()["devices"]`` in ``check --json``.
 
 "Usable" means that everything envdoctor can check without importing MindSpore is in place:
 the device is there, the installed MindSpore has a plugin for it, and the libraries that
@@ -17,16 +17,15 @@ plugin links against can be found by the dynamic loader. Only a smoke train prov
 A snapshot without a ``devices`` section (taken by an older envdoctor) gives ``["CPU"]``.
 """
 
-import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from envdoctor.versions import parse_lenient, parse_version
 
 __all__ = [
     "Backend", "DeviceAnalysis", "analyze", "backends", "usable_backends", "summary",
-    "summary_lines", "device_data", "infer_compute_capability", "cuda_max_arch",
+    "summarize", "device_data", "infer_compute_capability", "cuda_max_arch",
     "gpu_arch_problem", "driver_too_old",
     "MINDSPORE_DISTRIBUTIONS", "BACKEND_ORDER",
 ]
@@ -196,6 +195,11 @@ class DeviceAnalysis:
     def cann_compiler(self) -> Optional[str]:
         return _mm((self.toolkit or {}).get("compiler_version"))
 
+    @property
+    def usable_targets(self) -> List[str]:
+        """The ``device_target`` names MindSpore can use here, best first, ending in CPU."""
+        return [b.name for b in self.backends if b.usable and b.name != "CPU"] + ["CPU"]
+
     def backend(self, name: str) -> Backend:
         return [b for b in self.backends if b.name == name][0]
 
@@ -311,8 +315,8 @@ def analyze(snapshot: Any) -> DeviceAnalysis:
         accepted_cuda=accepted_cuda, accepted_cann=accepted_cann,
         accepted_cann_source=source,
         ascend_env_problems=tuple(_ascend_env_problems(env, toolkit)),
-        cpu=cpu, machine=str(snapshot.platform.get("machine") or cpu.get("machine") or ""),
-        system=str(snapshot.platform.get("system") or ""),
+        cpu=cpu, machine=str(snapshot.platform.machine or cpu.get("machine") or ""),
+        system=str(snapshot.platform.system or ""),
     )
     return _with_backends(analysis)
 
@@ -423,8 +427,6 @@ def _cpu_backend(a: DeviceAnalysis) -> Backend:
 
 
 def _with_backends(a: DeviceAnalysis) -> DeviceAnalysis:
-    from dataclasses import replace
-
     return replace(a, backends=(_ascend_backend(a), _gpu_backend(a), _cpu_backend(a)))
 
 
@@ -438,17 +440,22 @@ def usable_backends(snapshot: Any) -> List[str]:
     ``"CPU"``, the fallback (even where MindSpore is missing: the smoke train then says so)."""
     if device_data(snapshot) is None:
         return ["CPU"]
-    names = [b.name for b in analyze(snapshot).backends if b.usable and b.name != "CPU"]
-    return names + ["CPU"]
+    return analyze(snapshot).usable_targets
 
 
 # --------------------------------------------------------------------------------------------
-# Summaries: JSON and text
+# Summary: the JSON entry (the text lines are envdoctor.render.devices)
 # --------------------------------------------------------------------------------------------
 
 def summary(snapshot: Any) -> Optional[Dict[str, Any]]:
-    """The ``devices`` entry of ``check --json``'s ``environment``; None for a snapshot without
-    device data. The probe's full output stays in the report's ``snapshot.devices``.
+    """:func:`summarize` of the snapshot's analysis; None for a snapshot without device data."""
+    if device_data(snapshot) is None:
+        return None
+    return summarize(analyze(snapshot))
+
+
+def summarize(a: DeviceAnalysis) -> Dict[str, Any]:
+    """The ``devices`` entry of ``check --json``'s ``environment``. The probe's full output stays in the report's ``snapshot.devices``.
 
     Keys: ``usable_backends`` (what :func:`usable_backends` returns), ``backends`` (Ascend, GPU,
     CPU: name, usable, reason, devices, caveats), ``gpus`` (index, name, memory_mib,
@@ -461,12 +468,9 @@ def summary(snapshot: Any) -> Optional[Dict[str, Any]]:
     ``mindspore`` (version, gpu_plugins with their missing libraries, ascend_plugin,
     accepted_cuda, accepted_cann; null when not installed), ``probe_errors``,
     ``probe_seconds``."""
-    if device_data(snapshot) is None:
-        return None
-    a = analyze(snapshot)
     toolkit = a.toolkit or {}
     return {
-        "usable_backends": usable_backends(snapshot),
+        "usable_backends": a.usable_targets,
         "backends": [b.to_dict() for b in a.backends],
         "gpus": [{"index": g.get("index"), "name": g.get("name"),
                   "memory_mib": g.get("memory_mib"),
@@ -502,102 +506,3 @@ def summary(snapshot: Any) -> Optional[Dict[str, Any]]:
         "probe_errors": list(a.data.get("errors") or ()),
         "probe_seconds": a.data.get("seconds"),
     }
-
-
-def _gib(mib: Optional[int]) -> str:
-    return "%.0f GiB" % (mib / 1024.0) if mib else "? GiB"
-
-
-def summary_lines(snapshot: Any) -> List[Tuple[str, str]]:
-    """(label, text) lines for the text report's Devices section; [] without device data."""
-    if device_data(snapshot) is None:
-        return []
-    a = analyze(snapshot)
-    lines = []  # type: List[Tuple[str, str]]
-    cpu = a.cpu
-    cores = cpu.get("usable_cores") or cpu.get("logical_cores")
-    parts = [cpu.get("model") or "unknown CPU", a.machine,
-             "%s cores" % cores if cores else None,
-             _gib(cpu.get("memory_mib")) if cpu.get("memory_mib") else None,
-             " ".join(cpu.get("flags") or ()) or None]
-    lines.append(("cpu", ", ".join(p for p in parts if p)))
-
-    nvidia = a.data.get("nvidia") or {}
-    if a.gpus:
-        names = {}  # type: Dict[str, int]
-        for gpu in a.gpus:
-            cc = gpu.get("compute_capability")
-            label = "%s (%s%s)" % (gpu.get("name"), _gib(gpu.get("memory_mib")),
-                                   ", sm_%s" % cc.replace(".", "") if cc else "")
-            names[label] = names.get(label, 0) + 1
-        text = ", ".join("%d x %s" % (n, label) for label, n in names.items())
-        text += "; driver %s" % (a.driver_version or "?")
-        if a.cuda_driver_version:
-            text += " (CUDA up to %s)" % a.cuda_driver_version
-        text += " [%s]" % nvidia.get("source")
-    elif a.gpu_query_errors:
-        text = "none (%s)" % a.gpu_query_errors[0]
-    elif nvidia.get("nvml"):
-        text = "none (the NVIDIA driver reports no GPU)"
-    else:
-        text = "none (no NVIDIA driver library, nvidia-smi %s)" % (
-            "found" if nvidia.get("nvidia_smi") else "not found")
-    lines.append(("gpu", text))
-
-    folders = {}  # type: Dict[str, List[str]]
-    for lib in a.cuda_libraries:
-        if lib.get("name") in ("cudart", "cublas", "cudnn"):
-            folder = os.path.dirname(str(lib.get("path")))
-            if not lib.get("on_loader_path"):
-                folder += " (not on the loader path)"
-            folders.setdefault(folder, []).append("%s %s" % (lib.get("name"),
-                                                             lib.get("version") or "?"))
-    if folders:
-        lines.append(("cuda libs", "; ".join("%s in %s" % (", ".join(names), folder)
-                                             for folder, names in folders.items())))
-    elif a.has_gpu or a.gpu_plugins:
-        lines.append(("cuda libs", "no CUDA runtime, cuBLAS or cuDNN found"))
-
-    ascend = a.data.get("ascend") or {}
-    if a.has_npu:
-        if a.npu_chips:
-            names = {}
-            for chip in a.npu_chips:
-                names[str(chip.get("name"))] = names.get(str(chip.get("name")), 0) + 1
-            text = ", ".join("%d x %s" % (n, name) for name, n in names.items())
-        else:
-            text = "%d /dev/davinci device%s" % (a.npu_device_files,
-                                                  "" if a.npu_device_files == 1 else "s")
-        if a.ascend_driver:
-            text += "; driver %s" % a.ascend_driver
-        lines.append(("npu", text))
-    else:
-        lines.append(("npu", "none (npu-smi %s, no /dev/davinci*)" % (
-            "found" if ascend.get("npu_smi") else "not found")))
-    if a.toolkit or a.has_npu:
-        kit = a.toolkit
-        lines.append(("cann", "%s (compiler %s) at %s" % (
-            kit.get("release") or "?", kit.get("compiler_version") or "?", kit.get("path"))
-            if kit else "none found"))
-
-    if a.mindspore_installed:
-        plugins = []
-        if a.gpu_plugins:
-            plugins.append("GPU (CUDA %s)" % "/".join(p.cuda for p in a.gpu_plugins))
-        if a.ascend_plugins:
-            plugins.append("Ascend")
-        plugins.append("CPU")
-        lines.append(("mindspore", "%s with plugins for %s" % (a.mindspore_version or "?",
-                                                               ", ".join(plugins))))
-    else:
-        lines.append(("mindspore", "not installed"))
-    usable = [b for b in a.backends if b.usable]
-    text = "MindSpore can use %s" % ", ".join(b.name for b in usable) if usable else \
-        "none (MindSpore is not installed)"
-    lines.append(("backends", text))
-    for b in a.backends:
-        if not b.usable and b.name != "CPU":
-            lines.append(("", "not %s: %s" % (b.name, b.reason)))
-        for caveat in b.caveats if b.usable else ():
-            lines.append(("", "%s: %s" % (b.name, caveat)))
-    return lines

@@ -160,8 +160,8 @@ class Rule:
     def applies(self, snapshot: Snapshot) -> bool:
         if self.python is not None and not spec_contains(self.python, snapshot.python_version):
             return False
-        if self.platforms and platform_tag(snapshot) not in self.platforms and \
-                platform_tag(snapshot).split("-")[0] not in self.platforms:
+        if self.platforms and snapshot.platform_tag not in self.platforms and \
+                snapshot.platform_tag.split("-")[0] not in self.platforms:
             return False
         for pkg in self.packages:
             if pkg.matches(snapshot.get(pkg.name)) is not True:
@@ -170,10 +170,9 @@ class Rule:
 
 
 def platform_tag(snapshot: Snapshot) -> str:
-    """``linux-x86_64``, ``darwin-arm64``, ``windows-amd64``."""
-    system = str(snapshot.platform.get("system", "")).lower()
-    machine = str(snapshot.platform.get("machine", "")).lower()
-    return "%s-%s" % (system, machine)
+    """``linux-x86_64``, ``darwin-arm64``, ``windows-amd64``: kept for callers; the fact is
+    the snapshot's (:attr:`Snapshot.platform_tag`)."""
+    return snapshot.platform_tag
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ import os
 import shlex
 import subprocess
 import sys
-import time
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 from envdoctor.errors import EXIT_ERROR, EnvdoctorError, UsageError
+from envdoctor.progress import Progress
 
 __all__ = ["PrelabResult", "prelab", "load_ipython_extension", "envdoctor_magic"]
 
@@ -99,7 +99,7 @@ class PrelabResult:
         if lines and not (self.outcome and self.outcome.get("ok")):
             head = ("Fix: run this in a cell, then restart the kernel:" if self.in_kernel else
                     "Fix: run this in a cell, then restart whatever uses %s:"
-                    % self.report.snapshot.interpreter.get("executable"))
+                    % self.report.snapshot.interpreter.executable)
             fix = [head] + ["  " + l for l in lines]
             if self.fix_call:
                 fix.append("or let envdoctor apply it: " + self.fix_call)
@@ -140,47 +140,37 @@ def _fix_call(recipe: Optional[str], python: Optional[str], deep: bool) -> str:
     return "envdoctor.prelab(%s)" % ", ".join(args + ["fix=True"])
 
 
-def _apply_fix(report: Any, matrix_file: Optional[str], say: Callable[[str], None]
-               ) -> Dict[str, Any]:
-    """``envdoctor fix --apply --yes`` on the report's environment: plan (confirmed by pip's
-    resolver), then a transaction that rolls back by itself if anything fails."""
-    from envdoctor.commands.check import deep_check
-    from envdoctor.fix import apply_plan, make_plan, unfinished_transactions
-    from envdoctor.matrix import load_matrix
-    from envdoctor.pip_runner import PipError, PipOptions
-    from envdoctor.resources import matrix_path
+class _Say(Progress):
+    """Progress as ``envdoctor: ...`` lines in the cell (none when ``quiet``)."""
 
-    snapshot, recipe = report.snapshot, report.recipe
-    notes = []  # type: List[str]
-    for tx in unfinished_transactions(snapshot):
-        notes.append("an unfinished fix (%s, %s) was found for this environment; "
-                     "`envdoctor rollback %s` restores the state before it"
-                     % (tx.id, tx.journal.get("status"), tx.id))
-    matrix = load_matrix(matrix_file or matrix_path())
-    lock = recipe.lock_for(snapshot) if recipe is not None else None
-    from envdoctor.pip_runner import choose_pip
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
 
-    say("planning the fix (pip install --dry-run --report)")
+    def update(self, message: str) -> None:
+        if not self.quiet:
+            sys.stdout.write("envdoctor: %s\n" % message)
+            sys.stdout.flush()
+
+
+def _apply_fix(report: Any, progress: Progress) -> Dict[str, Any]:
+    """``envdoctor fix --apply --yes`` on the report's environment (:func:`envdoctor.api.
+    plan_fix`, then :func:`~envdoctor.api.apply_fix`), as an outcome for the cell."""
+    from envdoctor.api import apply_fix, plan_fix
+    from envdoctor.pip_runner import PipError
+
     try:
-        options, _ = choose_pip(snapshot.pip_version, snapshot.python_version, PipOptions())
-        plan = make_plan(snapshot, list(report.findings), matrix, recipe, options,
-                         lock_lines=lock[0] if lock else None,
-                         lock_source=lock[1] if lock else None)
+        fix = plan_fix(report, progress=progress)
     except PipError as exc:
-        return {"ok": False, "headline": "Fix not applied.", "actions": notes,
+        return {"ok": False, "headline": "Fix not applied.", "actions": [],
                 "message": "pip could not plan the fix: %s" % exc}
+    notes, plan = fix.warnings, fix.plan
     actions = ["%s %s %s" % (a.kind, a.name, "%s -> %s" % (a.before, a.after) if a.before
                              else a.after) for a in plan.actions]
     if not plan.actions:
         return {"ok": False, "headline": "Fix not applied.", "actions": notes,
                 "message": "pip has nothing to change; the remaining errors need the steps "
                            "they describe."}
-    verify = None
-    if recipe is not None and recipe.symbols:
-        def verify(after: Any) -> List[Any]:  # the deep check the recipe asks for
-            return deep_check(after, recipe, plan.python, 300.0, matrix_file)
-
-    result = apply_plan(plan, matrix, recipe, options, verify=verify, progress=say)
+    result = apply_fix(fix, progress=progress)
     if result.ok:
         message = ("envdoctor check passes (transaction %s; `envdoctor rollback %s` undoes it)."
                    % (result.transaction.id, result.transaction.id))
@@ -211,36 +201,23 @@ def prelab(recipe: Optional[str] = None, python: Optional[str] = None, deep: boo
     also import the lab's modules in child processes. ``fix``: apply the fix like
     ``envdoctor fix --apply --yes`` (progress is printed unless ``quiet``). Never prompts.
     """
-    from envdoctor.commands.check import build_report, choose_recipe, deep_check
-    from envdoctor.probe import probe
+    from envdoctor.api import diagnose
 
-    def say(message: str) -> None:
-        if not quiet:
-            sys.stdout.write("envdoctor: %s\n" % message)
-            sys.stdout.flush()
-
-    started = time.time()
+    say = _Say(quiet)
+    target = python or sys.executable
     try:
-        snapshot = probe(python or sys.executable, timeout=timeout)
-        in_kernel = _same_environment(snapshot.interpreter.get("prefix"))
-        extra = []  # type: List[Any]
-        if deep:
-            target = str(snapshot.interpreter.get("executable"))
-            say("importing the lab's modules in %s ..." % target)
-            extra = deep_check(snapshot, choose_recipe(recipe, snapshot), target,
-                               deep_timeout, matrix)
-        report = build_report(snapshot, "probe", recipe, matrix, strict, started,
-                              extra_findings=extra)
+        report = diagnose(target, recipe=recipe, deep=deep, matrix_file=matrix, strict=strict,
+                          timeout=timeout, deep_timeout=deep_timeout, progress=say)
+        in_kernel = _same_environment(report.snapshot.interpreter.prefix)
         outcome = None
         if fix and report.summary()["errors"]:
-            outcome = _apply_fix(report, matrix, say)
+            outcome = _apply_fix(report, say)
             if outcome["ok"]:
                 outcome["restart"] = RESTART_KERNEL if in_kernel else (
                     "Restart any kernel or program that uses %s so it imports the new versions."
-                    % snapshot.interpreter.get("executable"))
-            started = time.time()
-            after = probe(python or sys.executable, timeout=timeout)
-            report = build_report(after, "probe", recipe, matrix, strict, started)
+                    % report.snapshot.interpreter.executable)
+            report = diagnose(target, recipe=recipe, matrix_file=matrix, strict=strict,
+                              timeout=timeout)
         elif fix:
             outcome = {"ok": True, "headline": "Nothing to fix:",
                        "message": "envdoctor check finds no errors.", "actions": []}

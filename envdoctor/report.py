@@ -1,15 +1,22 @@
-"""A check's result: the environment, the findings and the verdict, as one piece of data."""
+"""A check's result: the environment, the findings and the verdict, as one piece of data.
 
-from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Tuple
+Everything a renderer shows is computed here once (the device analysis by
+:func:`envdoctor.api.diagnose`, the summary and the combined fix on first use), so the text,
+JSON and HTML renderers only lay data out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
 from envdoctor import __version__
-from envdoctor.findings import Finding, Severity
-from envdoctor.matrix import platform_tag
+from envdoctor.devices import DeviceAnalysis, analyze, device_data, summarize
+from envdoctor.findings import Finding, Severity, pip_install_command
 from envdoctor.recipes import Recipe
 from envdoctor.snapshot import Snapshot
 
-__all__ = ["Report", "exit_code", "REPORT_SCHEMA"]
+__all__ = ["Report", "exit_code", "analyze_devices", "REPORT_SCHEMA"]
 
 REPORT_SCHEMA = 1
 
@@ -20,13 +27,26 @@ def exit_code(findings: List[Finding], strict: bool = False) -> int:
     return 1 if any(f.severity in failing for f in findings) else 0
 
 
-def _devices_summary(snapshot: Snapshot) -> Optional[Dict[str, Any]]:
-    from envdoctor.devices import summary
-
+def analyze_devices(snapshot: Snapshot) -> Tuple[Optional[DeviceAnalysis], Optional[str]]:
+    """(analysis, None); (None, None) for a snapshot without device data; (None, why) when
+    the analysis failed (a bug there must not lose the report; the devices check then says
+    so as ED900)."""
+    if device_data(snapshot) is None:
+        return None, None
     try:
-        return summary(snapshot)
-    except Exception as exc:  # a bug in the device summary must not lose the report
-        return {"error": "%s: %s" % (type(exc).__name__, exc)}
+        return analyze(snapshot), None
+    except Exception as exc:
+        return None, "%s: %s" % (type(exc).__name__, exc)
+
+
+_T = TypeVar("_T")
+
+
+def _once(report: "Report", name: str, compute: Callable[[], _T]) -> _T:
+    """``compute()`` on first use, then the same value (the report is frozen)."""
+    if name not in report.__dict__:
+        object.__setattr__(report, name, compute())
+    return report.__dict__[name]
 
 
 @dataclass(frozen=True)
@@ -37,6 +57,27 @@ class Report:
     strict: bool = False
     source: str = "probe"  # probe | file
     seconds: Optional[float] = None
+    # Computed once by diagnose; a Report built without them analyses the devices here.
+    devices: Optional[DeviceAnalysis] = field(default=None, compare=False, repr=False)
+    device_error: Optional[str] = field(default=None, compare=False, repr=False)
+    # The CheckContext the findings came from (matrix, recipe, -r lines): plan_fix judges
+    # the fixed environment by the same rules.
+    context: Any = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.devices is None and self.device_error is None:
+            analysis, error = analyze_devices(self.snapshot)
+            object.__setattr__(self, "devices", analysis)
+            object.__setattr__(self, "device_error", error)
+
+    @property
+    def devices_summary(self) -> Optional[Dict[str, Any]]:
+        """``environment()["devices"]``: None for a snapshot without device data."""
+        if self.device_error is not None:
+            return {"error": self.device_error}
+        if self.devices is None:
+            return None
+        return _once(self, "_devices_summary", lambda: summarize(self.devices))
 
     @property
     def counts(self) -> Dict[str, int]:
@@ -50,6 +91,9 @@ class Report:
         return exit_code(list(self.findings), self.strict)
 
     def environment(self) -> Dict[str, Any]:
+        return dict(_once(self, "_environment", self._environment))
+
+    def _environment(self) -> Dict[str, Any]:
         snap = self.snapshot
         interp = snap.interpreter
         lab = {}
@@ -59,39 +103,46 @@ class Report:
                 lab[name] = dist.version
         return {
             "python": snap.python_version,
-            "implementation": interp.get("implementation"),
-            "executable": interp.get("executable"),
-            "prefix": interp.get("prefix"),
-            "venv": bool(interp.get("is_venv")),
-            "conda": bool(interp.get("is_conda")),
-            "platform": platform_tag(snap),
-            "libc": snap.platform.get("libc"),
+            "implementation": interp.implementation,
+            "executable": interp.executable,
+            "prefix": interp.prefix,
+            "venv": bool(interp.is_venv),
+            "conda": bool(interp.is_conda),
+            "platform": snap.platform_tag,
+            "libc": snap.platform.libc,
             "pip": snap.pip_version,
             "distributions": len(snap.active),
             "lab_packages": lab,
             "recipe": self.recipe.name if self.recipe else None,
             "snapshot_created": snap.raw.get("created"),
             "source": self.source,
-            # --- devices: see envdoctor.devices.summary (None: snapshot has no device data)
-            "devices": _devices_summary(snap),
+            "devices": self.devices_summary,  # envdoctor.devices.summarize
         }
+
+    @property
+    def fix_requirements(self) -> Tuple[str, ...]:
+        """Every error's pinned requirements, in order, once each: what the combined fix
+        installs (a renderer builds its own command from these, never by parsing one)."""
+        def collect() -> Tuple[str, ...]:
+            reqs = []  # type: List[str]
+            for f in self.findings:
+                if f.severity is Severity.ERROR and f.fix:
+                    reqs.extend(r for r in f.fix.requirements if r not in reqs)
+            return tuple(reqs)
+        return _once(self, "_fix_requirements", collect)
 
     def combined_fix(self) -> Optional[str]:
         """One pip command that applies every error's pinned fix together (pip resolves them
         as one set, so they cannot undo each other)."""
-        from envdoctor.findings import pip_install_command
-
-        reqs = []  # type: List[str]
-        for f in self.findings:
-            if f.severity is Severity.ERROR and f.fix:
-                for req in f.fix.requirements:
-                    if req not in reqs:
-                        reqs.append(req)
+        reqs = self.fix_requirements
         if not reqs:
             return None
-        return pip_install_command(reqs, self.snapshot.interpreter.get("executable"))
+        return pip_install_command(list(reqs), self.snapshot.interpreter.executable)
 
     def summary(self) -> Dict[str, Any]:
+        return dict(_once(self, "_summary", self._summary))
+
+    def _summary(self) -> Dict[str, Any]:
         counts = self.counts
         code = self.exit_code
         if code == 0:

@@ -5,14 +5,17 @@ was saved on another machine (``envdoctor snapshot -o env.json``). Checks only e
 :class:`Snapshot`, never a live interpreter.
 """
 
+from __future__ import annotations
+
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Dict, List, Optional, Tuple
 
 from envdoctor.errors import EnvdoctorError
 
-__all__ = ["Distribution", "Snapshot", "SnapshotError", "canonical_name", "load_snapshot"]
+__all__ = ["Distribution", "Interpreter", "Platform", "Snapshot", "SnapshotError",
+           "canonical_name", "load_snapshot"]
 
 SCHEMA = 1
 
@@ -81,18 +84,97 @@ class Distribution:
         )
 
 
+class _Section:
+    """A typed view of one section of the probe's JSON; the JSON itself stays in
+    ``Snapshot.raw`` (and files keep their format). ``get`` reads a key by its JSON name, for
+    callers not yet moved to the attributes."""
+
+    raw: Dict[str, Any]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.raw.get(key, default)
+
+
+def _typed(cls: Any, data: Any) -> Any:
+    data = data if isinstance(data, dict) else {}
+    known = {f.name for f in fields(cls)} - {"raw"}
+    return cls(raw=data, **{k: v for k, v in data.items() if k in known})
+
+
+@dataclass(frozen=True)
+class Interpreter(_Section):
+    """The ``interpreter`` section: the Python the snapshot was taken with."""
+
+    raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    version: str = ""
+    implementation: Optional[str] = None
+    executable: Optional[str] = None
+    prefix: Optional[str] = None
+    base_prefix: Optional[str] = None
+    is_venv: bool = False
+    is_conda: bool = False
+    conda_env: Optional[str] = None
+    purelib: Optional[str] = None
+    platlib: Optional[str] = None
+    scripts: Optional[str] = None
+    purelib_writable: bool = False
+    user_site: Optional[str] = None
+    user_site_enabled: bool = False
+    bits: Optional[int] = None
+
+    @property
+    def sys_path(self) -> List[str]:
+        return list(self.raw.get("sys_path") or ())
+
+
+@dataclass(frozen=True)
+class Platform(_Section):
+    """The ``platform`` section: the machine and operating system."""
+
+    raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    system: str = ""
+    release: str = ""
+    machine: str = ""
+    libc: Optional[Dict[str, str]] = None
+    sysconfig_platform: Optional[str] = None
+
+    @property
+    def tag(self) -> str:
+        """``linux-x86_64``, ``darwin-arm64``, ``windows-amd64``: what matrix rules and recipe
+        locks are keyed by."""
+        return "%s-%s" % (str(self.system or "").lower(), str(self.machine or "").lower())
+
+
 @dataclass(frozen=True)
 class Snapshot:
     raw: Dict[str, Any] = field(repr=False)
     distributions: Tuple[Distribution, ...]
 
     @property
-    def interpreter(self) -> Dict[str, Any]:
-        return self.raw.get("interpreter", {})
+    def interpreter(self) -> Interpreter:
+        cached = self.__dict__.get("_interpreter")
+        if cached is None:
+            cached = _typed(Interpreter, self.raw.get("interpreter"))
+            object.__setattr__(self, "_interpreter", cached)
+        return cached
 
     @property
-    def platform(self) -> Dict[str, Any]:
-        return self.raw.get("platform", {})
+    def platform(self) -> Platform:
+        cached = self.__dict__.get("_platform")
+        if cached is None:
+            cached = _typed(Platform, self.raw.get("platform"))
+            object.__setattr__(self, "_platform", cached)
+        return cached
+
+    @property
+    def platform_tag(self) -> str:
+        """``linux-x86_64``: see :attr:`Platform.tag`."""
+        return self.platform.tag
+
+    @property
+    def executable(self) -> str:
+        """The target interpreter's path (``"python"`` when the snapshot does not say)."""
+        return self.interpreter.executable or "python"
 
     @property
     def marker_environment(self) -> Dict[str, str]:
@@ -100,7 +182,7 @@ class Snapshot:
 
     @property
     def python_version(self) -> str:
-        return str(self.interpreter.get("version", ""))
+        return str(self.interpreter.version or "")
 
     @property
     def pip_version(self) -> Optional[str]:

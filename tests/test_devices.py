@@ -16,13 +16,19 @@ import pytest
 from conftest import ROOT, envdoctor, pyenv_python
 from envdoctor.checks import CheckContext
 from envdoctor.checks import devices as device_checks
-from envdoctor.devices import (analyze, backends, cuda_max_arch, infer_compute_capability,
-                               summary, summary_lines, usable_backends)
+from envdoctor.devices import (analyze, backends, cuda_max_arch, device_data,
+                               infer_compute_capability, summary, usable_backends)
 from envdoctor.findings import CODES, Severity
+from envdoctor.render.devices import device_lines
 from envdoctor.probes import device_probe as dp
 from envdoctor.snapshot import Snapshot
 
 DATA = Path(__file__).resolve().parent / "data" / "devices"
+
+
+def summary_lines(snap):
+    """The report's Devices lines for a snapshot ([] without device data)."""
+    return device_lines(analyze(snap)) if device_data(snap) is not None else []
 GCC = shutil.which("gcc") or shutil.which("cc")
 needs_gcc = pytest.mark.skipif(GCC is None or not sys.platform.startswith("linux"),
                                reason="building real ELF libraries needs gcc on Linux")

@@ -1,53 +1,35 @@
-"""Checks: pure functions from (snapshot, matrix, recipe) to findings.
+"""Checks: pure functions from a :class:`CheckContext` (snapshot, matrix, recipe) to findings.
 
 Each check module exposes ``check(context) -> list[Finding]``. :func:`run_checks` runs them
 in order and turns a check that raises into a finding, so one bad check never hides the rest.
+A new check is a module here with ``check(context)``, added to :data:`CHECKS`.
 """
 
+from __future__ import annotations
+
 import traceback
-from dataclasses import dataclass
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, List, Optional, Sequence
 
+from packaging.utils import canonicalize_name
+
+from envdoctor.checks import (devices, environment, matrix_rules, recipe, requirement_files,
+                              requirements)
+from envdoctor.checks.context import CheckContext
 from envdoctor.findings import Evidence, Finding, Severity
-from envdoctor.matrix import Matrix
-from envdoctor.recipes import Recipe
-from envdoctor.snapshot import Snapshot
 
-__all__ = ["CheckContext", "run_checks", "CHECKS"]
-
-
-@dataclass(frozen=True)
-class CheckContext:
-    snapshot: Snapshot
-    matrix: Optional[Matrix] = None
-    recipe: Optional[Recipe] = None
-    recipe_requested: bool = False  # named with --recipe, rather than chosen by default
-    # (file, name, specifier, marker) from --requirements files
-    requirement_lines: Tuple[Tuple[str, str, str, str], ...] = ()
-
-    @property
-    def python(self) -> str:
-        """The target interpreter, for exact fix commands."""
-        return str(self.snapshot.interpreter.get("executable") or "python")
-
+__all__ = ["CheckContext", "CheckFn", "run_checks", "fold_duplicates", "CHECKS"]
 
 CheckFn = Callable[[CheckContext], List[Finding]]
 
-
-def _all_checks() -> List[CheckFn]:
-    from envdoctor.checks import environment, matrix_rules, recipe, requirement_files, requirements
-    from envdoctor.checks import devices  # ED5xx
-
-    return [requirements.check, environment.check, matrix_rules.check, recipe.check,
-            requirement_files.check, devices.check]
+# In the order they run; devices.check reports ED5xx.
+CHECKS = (requirements.check, environment.check, matrix_rules.check, recipe.check,
+          requirement_files.check, devices.check)  # type: Sequence[CheckFn]
 
 
-CHECKS = _all_checks
-
-
-def run_checks(context: CheckContext, checks: Optional[List[CheckFn]] = None) -> List[Finding]:
+def run_checks(context: CheckContext, checks: Optional[Sequence[CheckFn]] = None
+               ) -> List[Finding]:
     findings = []  # type: List[Finding]
-    for fn in checks if checks is not None else _all_checks():
+    for fn in checks if checks is not None else CHECKS:
         try:
             findings.extend(fn(context))
         except Exception as exc:  # a bug of ours must not hide the other checks' findings
@@ -64,26 +46,22 @@ def run_checks(context: CheckContext, checks: Optional[List[CheckFn]] = None) ->
 
 
 def _requirement_names(finding: Finding) -> List[str]:
-    from envdoctor.snapshot import canonical_name
-
     names = []
     for req in finding.fix.requirements if finding.fix else ():
         head = req.split("@", 1)[0] if " @ " in req else req
         for sep in "<>=!~[; ":
             head = head.split(sep, 1)[0]
-        names.append(canonical_name(head))
+        names.append(canonicalize_name(head))
     return names
 
 
 def fold_duplicates(findings: List[Finding]) -> List[Finding]:
     """Drop a recipe range finding when a matrix finding already fixes the same package:
     the matrix one says more (the error it causes, and its source)."""
-    from envdoctor.snapshot import canonical_name
-
     fixed_by_matrix = set()
     for f in findings:
         if f.area == "compatibility" and f.severity is not Severity.INFO:
             fixed_by_matrix.update(_requirement_names(f))
     return [f for f in findings
             if not (f.code == "ED302" and f.packages
-                    and canonical_name(f.packages[0]) in fixed_by_matrix)]
+                    and canonicalize_name(f.packages[0]) in fixed_by_matrix)]

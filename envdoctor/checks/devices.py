@@ -8,7 +8,7 @@ import os
 import shlex
 from typing import List
 
-from envdoctor.checks import CheckContext
+from envdoctor.checks.context import CheckContext
 from envdoctor.devices import (COMPILER_TO_CANN, CUDA_ARCH_SOURCE, MIN_COMPUTE_CAPABILITY,
                                DeviceAnalysis, analyze, cuda_max_arch, device_data,
                                driver_too_old, gpu_arch_problem)
@@ -27,7 +27,7 @@ E19 = ("Load dynamic library: libmindspore_gpu.so.11.6 failed. libcublas.so.11: 
 def check(context: CheckContext) -> List[Finding]:
     if device_data(context.snapshot) is None:
         return []
-    a = analyze(context.snapshot)
+    a = context.devices  # computed once per diagnosis
     return _gpu(a) + _ascend(a) + _cpu(a)
 
 

@@ -5,7 +5,7 @@ import os
 import shlex
 from typing import List
 
-from envdoctor.checks import CheckContext
+from envdoctor.checks.context import CheckContext
 from envdoctor.findings import Evidence, Finding, Fix, Severity
 from envdoctor.versions import parse_spec, parse_version, spec_contains
 

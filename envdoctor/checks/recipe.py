@@ -2,7 +2,7 @@
 
 from typing import List
 
-from envdoctor.checks import CheckContext
+from envdoctor.checks.context import CheckContext
 from envdoctor.findings import Evidence, Finding, Fix, Severity, pip_install_command
 from envdoctor.matrix import platform_tag
 

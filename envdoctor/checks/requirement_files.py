@@ -6,7 +6,7 @@ from typing import Any, List, Tuple
 from packaging.markers import Marker
 from packaging.specifiers import SpecifierSet
 
-from envdoctor.checks import CheckContext
+from envdoctor.checks.context import CheckContext
 from envdoctor.errors import EnvdoctorError
 from envdoctor.findings import Evidence, Finding, Fix, Severity, pip_install_command
 from envdoctor.versions import format_spec, spec_contains

@@ -15,7 +15,7 @@ from packaging.markers import InvalidMarker, UndefinedComparison, UndefinedEnvir
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
 
-from envdoctor.checks import CheckContext
+from envdoctor.checks.context import CheckContext
 from envdoctor.findings import Evidence, Finding, Fix, Severity, pip_install_command
 from envdoctor.snapshot import Distribution, Snapshot, canonical_name
 from envdoctor.versions import format_spec, parse_version

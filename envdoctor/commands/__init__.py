@@ -1,8 +1,19 @@
-"""One module per subcommand: ``register(subparsers)`` adds it and sets ``func``."""
+"""One module per subcommand: ``register(subparsers)`` adds it and sets ``func``.
+
+A command parses its arguments, calls :mod:`envdoctor.api`, hands the result to a renderer
+(:mod:`envdoctor.render`) and returns the exit code; the pipeline itself is not here.
+"""
+
+from __future__ import annotations
 
 import argparse
+import sys
+from typing import Optional
 
-__all__ = ["add_target_arguments"]
+from envdoctor.errors import UsageError
+from envdoctor.progress import Progress
+
+__all__ = ["add_target_arguments", "target_of", "StderrProgress"]
 
 
 def add_target_arguments(parser: argparse.ArgumentParser, allow_from: bool = True) -> None:
@@ -14,3 +25,29 @@ def add_target_arguments(parser: argparse.ArgumentParser, allow_from: bool = Tru
                             help="use a snapshot saved by `envdoctor snapshot` instead")
     parser.add_argument("--timeout", type=float, default=30.0, metavar="S",
                         help="seconds to wait for the target interpreter (default 30)")
+
+
+def target_of(args: argparse.Namespace) -> "Optional[object]":
+    """What --python / --from name: an interpreter path (None: this one), or a loaded snapshot."""
+    from_file = getattr(args, "from_file", None)
+    if from_file:
+        if args.python:
+            raise UsageError("use either --python or --from, not both")
+        from envdoctor.snapshot import load_snapshot
+
+        return load_snapshot(from_file)
+    return args.python
+
+
+class StderrProgress(Progress):
+    """:class:`envdoctor.api.Progress` as ``envdoctor: ...`` lines on stderr (none when
+    ``quiet``, e.g. with --json)."""
+
+    def __init__(self, quiet: bool = False, prefix: str = "envdoctor: ") -> None:
+        self.quiet = quiet
+        self.prefix = prefix
+
+    def update(self, message: str) -> None:
+        if not self.quiet:
+            sys.stderr.write(self.prefix + message + "\n")
+            sys.stderr.flush()

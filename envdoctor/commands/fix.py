@@ -1,4 +1,5 @@
-"""``envdoctor fix`` (a plan) and ``envdoctor fix --apply`` (a transaction)."""
+"""``envdoctor fix`` (a plan) and ``envdoctor fix --apply`` (a transaction): arguments ->
+:func:`envdoctor.api.diagnose` -> :func:`~envdoctor.api.plan_fix` -> :func:`~envdoctor.api.apply_fix`."""
 
 import argparse
 import json
@@ -6,10 +7,11 @@ import os
 import shlex
 import sys
 import time
-from typing import Any, List, Optional
+from typing import Any
 
 from envdoctor.commands import add_target_arguments
 from envdoctor.errors import EXIT_OK, EXIT_PROBLEMS, UsageError
+from envdoctor.progress import Progress
 
 __all__ = ["register", "run"]
 
@@ -38,6 +40,9 @@ def register(sub: Any) -> None:
                         help="passed to pip (repeatable)")
     parser.add_argument("--trusted-host", metavar="HOST", action="append", default=[],
                         help="passed to pip (repeatable)")
+    parser.add_argument("--requirements", "-r", metavar="FILE", action="append", default=[],
+                        help="also hold the environment to a lab's requirements file, as "
+                             "`envdoctor check -r` does (repeatable)")
     parser.add_argument("--no-deep", action="store_true",
                         help="after applying, skip the deep import check the recipe asks for")
     parser.add_argument("--json", action="store_true", help="print only JSON on stdout")
@@ -57,40 +62,14 @@ def _say(args: argparse.Namespace, message: str) -> None:
     stream.flush()
 
 
-def _plan_lines(plan: Any, recipe: Any) -> List[str]:
-    from envdoctor.findings import pip_install_command
+class _Steps(Progress):
+    """apply_fix's steps as ``... saving the current state`` lines."""
 
-    lines = ["Plan for %s%s" % (plan.python, " (lab %s)" % recipe.name if recipe else "")]
-    if plan.lock_source:
-        lines.append("  constrained by the %s" % plan.lock_source)
-    for note in plan.request.notes:
-        lines.append("  note: " + note)
-    if not plan.actions:
-        lines.append("  pip would change nothing.")
-    width = max([len(a.name) for a in plan.actions] or [0])
-    for a in plan.actions:
-        change = "%s -> %s" % (a.before, a.after) if a.before else a.after
-        lines.append("  %-9s %-*s %-24s %s" % (a.kind, width, a.name, change, a.reason))
-    if plan.pip_report is not None:
-        counts = {}  # type: dict
-        for a in plan.actions:
-            counts[a.kind] = counts.get(a.kind, 0) + 1
-        lines.append("Confirmed by pip's resolver (pip install --dry-run --report): %s; "
-                     "nothing is removed." % (", ".join("%d %s" % (n, k) for k, n in
-                                                          sorted(counts.items())) or "no change"))
-    if plan.predicted:
-        lines.append("After the fix, these errors would remain:")
-        for f in plan.predicted:
-            lines.append("  x %s %s" % (f.code, f.title))
-    else:
-        lines.append("After the fix, envdoctor predicts no errors.")
-    for f in plan.request.unfixable:
-        if f.fix and f.fix.text:
-            lines.append("  %s needs a step pip cannot take: %s" % (f.code, f.fix.text))
-    if plan.actions:
-        exact = ["%s==%s" % (a.name, a.after) for a in plan.actions]
-        lines.append("The same by hand: " + pip_install_command(exact, plan.python))
-    return lines
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+
+    def update(self, message: str) -> None:
+        _say(self.args, "... " + message)
 
 
 def _confirm(question: str) -> bool:
@@ -109,12 +88,8 @@ def _in_notebook() -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from envdoctor.checks import CheckContext, run_checks
-    from envdoctor.commands.check import choose_recipe
-    from envdoctor.fix import apply_plan, make_plan, unfinished_transactions
-    from envdoctor.matrix import load_matrix
-    from envdoctor.probe import probe
-    from envdoctor.resources import matrix_path
+    from envdoctor.api import apply_fix, diagnose, plan_fix
+    from envdoctor.render.plan import plan_lines, plan_result_json
 
     if args.apply and not args.yes:
         from envdoctor.console import is_interactive
@@ -123,37 +98,29 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("--apply changes the environment; without a terminal to confirm "
                              "it, add --yes")
     started = time.time()
-    snapshot = probe(args.python, timeout=args.timeout)
-    for tx in unfinished_transactions(snapshot):
-        _say(args, "warning: an unfinished fix (%s, %s) was found for this environment; "
-                   "`envdoctor rollback %s` restores the state before it"
-             % (tx.id, tx.journal.get("status"), tx.id))
-    matrix = load_matrix(matrix_path())
-    recipe = choose_recipe(args.recipe, snapshot)
-    findings = run_checks(CheckContext(snapshot, matrix, recipe))
-    lock = None if (args.no_lock or recipe is None) else recipe.lock_for(snapshot)
-    from envdoctor.pip_runner import choose_pip
-
-    options, pip_note = choose_pip(snapshot.pip_version, snapshot.python_version, _options(args))
-    if pip_note:
-        _say(args, "note: " + pip_note)
-    plan = make_plan(snapshot, findings, matrix, recipe, options,
-                     lock_lines=lock[0] if lock else None, lock_source=lock[1] if lock else None,
-                     move_framework=args.move_framework)
-    result_json = {"plan": plan.to_dict(), "applied": False, "result": None}
+    # The same diagnosis as `envdoctor check` (recipe, -r files), then the plan.
+    report = diagnose(args.python, recipe=args.recipe, requirement_files=args.requirements,
+                      timeout=args.timeout)
+    fix = plan_fix(report, options=_options(args), move_framework=args.move_framework,
+                   use_lock=not args.no_lock)
+    for warning in fix.warnings:
+        _say(args, "warning: " + warning)
+    if fix.pip_note:
+        _say(args, "note: " + fix.pip_note)
+    plan = fix.plan
     if not plan.needed:
         if args.json:
-            sys.stdout.write(json.dumps(result_json, indent=2) + "\n")
+            sys.stdout.write(json.dumps(plan_result_json(plan), indent=2) + "\n")
         else:
             _say(args, "Nothing to fix: envdoctor check finds no errors (%.1fs)."
                  % (time.time() - started))
         return EXIT_OK
     if not args.json or args.apply:
-        for line in _plan_lines(plan, recipe):
+        for line in plan_lines(plan, report.recipe):
             _say(args, line)
     if not args.apply:
         if args.json:
-            sys.stdout.write(json.dumps(result_json, indent=2) + "\n")
+            sys.stdout.write(json.dumps(plan_result_json(plan), indent=2) + "\n")
         else:
             _say(args, "Nothing was changed. Apply it: envdoctor fix --apply%s"
                  % (" --python " + shlex.quote(args.python) if args.python else ""))
@@ -164,22 +131,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.yes and not _confirm("Apply these %d changes?" % len(plan.actions)):
         _say(args, "Not applied (answer was not yes).")
         return EXIT_PROBLEMS
-    verify = None
-    if recipe is not None and recipe.symbols and not args.no_deep:
-        from envdoctor.commands.check import deep_check
-
-        def verify(after):  # the deep check the recipe asks for, on the fixed environment
-            return deep_check(after, recipe, plan.python, 300.0)
-
-    result = apply_plan(plan, matrix, recipe, options, verify=verify,
-                        progress=lambda m: _say(args, "... " + m))
-    result_json.update({"applied": result.ok, "result": {
-        "ok": result.ok, "message": result.message, "transaction": result.transaction.id
-        if result.transaction else None, "rolled_back": result.rolled_back,
-        "rollback_exact": result.rollback_exact,
-        "remaining": [f.to_dict() for f in result.after]}})
+    result = apply_fix(fix, verify_deep=not args.no_deep, progress=_Steps(args))
     if args.json:
-        sys.stdout.write(json.dumps(result_json, indent=2) + "\n")
+        sys.stdout.write(json.dumps(plan_result_json(plan, result), indent=2) + "\n")
     if result.ok:
         _say(args, "Fixed: envdoctor check passes (transaction %s; `envdoctor rollback %s` "
                    "undoes it)." % (result.transaction.id, result.transaction.id))

@@ -4,11 +4,11 @@ import argparse
 import os
 import sys
 import time
-from typing import Any, List
+from typing import Any, Dict, List, Optional
 
 from envdoctor.errors import EXIT_OK, UsageError
 
-__all__ = ["register", "environment_card"]
+__all__ = ["register"]
 
 
 def register(sub: Any) -> None:
@@ -46,99 +46,37 @@ def _recipe(name: str) -> Any:
     return recipe
 
 
-def environment_card(recipe: Any) -> str:
-    """What the student asked courses to write down: Python, MindSpore, MindNLP, every pin,
-    device notes, and how to install."""
-    from envdoctor.versions import format_spec
-
-    out = []  # type: List[str]
-    out.append("# Lab environment: %s" % recipe.title)
-    out.append("")
-    if recipe.description:
-        out.append(recipe.description)
-        out.append("")
-    out.append("| | |")
-    out.append("|---|---|")
-    out.append("| Recipe | `%s` (%s) |" % (recipe.name, recipe.status))
-    out.append("| Python | %s |" % format_spec(recipe.python))
-    for pkg in recipe.packages:
-        if pkg.name in ("mindspore", "mindnlp"):
-            out.append("| %s | `%s` |" % ("MindSpore" if pkg.name == "mindspore" else "MindNLP",
-                                         pkg.describe()))
-    if recipe.platforms:
-        out.append("| Platforms | %s |" % ", ".join(recipe.platforms))
-    out.append("")
-    out.append("## Packages")
-    out.append("")
-    for pkg in recipe.packages:
-        line = "- `%s`" % pkg.describe()
-        if pkg.install:
-            line += " (install: `%s`)" % pkg.install
-        if pkg.note:
-            line += ": " + pkg.note
-        out.append(line)
-    if recipe.symbols:
-        out.append("")
-        out.append("## What the lab's code imports")
-        out.append("")
-        out.extend("- `%s`" % s for s in recipe.symbols)
-    if recipe.locks:
-        out.append("")
-        out.append("## Verified locks (every pin)")
-        for minor, platforms in sorted(recipe.locks.items()):
-            for platform, entry in sorted((platforms or {}).items()):
-                if not isinstance(entry, dict) or not entry.get("file"):
-                    continue
-                path = os.path.join(os.path.dirname(recipe.path), entry["file"])
-                verified = entry.get("verified") or {}
-                out.append("")
-                out.append("### Python %s on %s (verified %s: %s)" % (
-                    minor, platform, verified.get("date", "?"),
-                    ", ".join(verified.get("checks", []))))
-                out.append("")
-                out.append("```")
-                try:
-                    with open(path, encoding="utf-8") as handle:
-                        out.extend(l.rstrip() for l in handle
-                                   if l.strip() and not l.startswith("#"))
-                except OSError:
-                    out.append("(lock file %s missing)" % entry["file"])
-                out.append("```")
-    if recipe.device_notes:
-        out.append("")
-        out.append("## Devices")
-        out.append("")
-        out.append(" ".join(str(recipe.device_notes).split()))
-    if recipe.wheels_from:
-        out.append("")
-        out.append("## Where the wheels come from")
-        out.append("")
-        out.append(str(recipe.wheels_from))
-    out.append("")
-    out.append("## Install")
-    out.append("")
-    out.append("```")
-    out.extend(recipe.install or ["python -m pip install " + " ".join(
-        '"%s"' % p.requirement() for p in recipe.packages)])
-    out.append("```")
-    out.append("")
-    out.append("Or let envdoctor do it and check it: `envdoctor fix --apply --recipe %s`, "
-               "then `envdoctor check --deep`." % recipe.name)
-    return "\n".join(out) + "\n"
+def _lock_lines(recipe: Any) -> Dict[str, Optional[List[str]]]:
+    """Each lock file's pins (None: the file is missing), for the card."""
+    out = {}  # type: Dict[str, Optional[List[str]]]
+    for platforms in recipe.locks.values():
+        for entry in (platforms or {}).values():
+            if not isinstance(entry, dict) or not entry.get("file"):
+                continue
+            path = os.path.join(os.path.dirname(recipe.path), entry["file"])
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    out[entry["file"]] = [l.rstrip() for l in handle
+                                          if l.strip() and not l.startswith("#")]
+            except OSError:
+                out[entry["file"]] = None
+    return out
 
 
 def run_show(args: argparse.Namespace) -> int:
-    sys.stdout.write(environment_card(_recipe(args.name)))
+    from envdoctor.render.recipe_card import environment_card
+
+    recipe = _recipe(args.name)
+    sys.stdout.write(environment_card(recipe, _lock_lines(recipe)))
     return EXIT_OK
 
 
 def run_lock(args: argparse.Namespace) -> int:
+    from envdoctor.api import take_snapshot
     from envdoctor.lockfile import lock_lines
-    from envdoctor.matrix import platform_tag
-    from envdoctor.probe import probe
 
     recipe = _recipe(args.name)
-    snapshot = probe(args.python)
+    snapshot = take_snapshot(args.python)
     missing = [p.name for p in recipe.packages if not p.absent and snapshot.get(p.name) is None]
     if missing:
         raise UsageError("%s lacks %s: lock from an environment that has the whole lab"
@@ -146,7 +84,7 @@ def run_lock(args: argparse.Namespace) -> int:
     lines = lock_lines(snapshot, [p.name for p in recipe.packages if not p.absent])
     header = ["# envdoctor lock for recipe %s" % recipe.name,
               "# Python %s on %s, read %s from a verified environment (checks: %s)"
-              % (snapshot.python_version, platform_tag(snapshot), time.strftime("%Y-%m-%d"),
+              % (snapshot.python_version, snapshot.platform_tag, time.strftime("%Y-%m-%d"),
                  args.checks),
               "# Use as pip constraints: pip install -c THIS_FILE ..."]
     text = "\n".join(header + lines) + "\n"

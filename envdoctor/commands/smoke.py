@@ -2,7 +2,9 @@
 
 import argparse
 import sys
-from typing import Any
+from typing import Any, Dict
+
+from envdoctor.progress import Progress
 
 __all__ = ["register", "run"]
 
@@ -36,18 +38,30 @@ def register(sub: Any) -> None:
     parser.set_defaults(func=run)
 
 
+class _Live(Progress):
+    """The smoke train's events to the live display."""
+
+    def __init__(self, display: Any) -> None:
+        self.display = display
+
+    def smoke_event(self, kind: str, event: Dict[str, Any]) -> None:
+        self.display(kind, event)
+
+
 def run(args: argparse.Namespace) -> int:
+    from envdoctor.api import smoke_train
     from envdoctor.smoke.render import LiveDisplay, render_json
-    from envdoctor.smoke.runner import run_smoke
 
     if args.json:
-        result = run_smoke(args.python, args.device, args.level, args.timeout)
+        result = smoke_train(args.python, device=args.device, level=args.level,
+                             timeout=args.timeout)
         sys.stdout.write(render_json(result) + "\n")
         return result.exit_code
     display = LiveDisplay(sys.stdout)
     result = None
     try:
-        result = run_smoke(args.python, args.device, args.level, args.timeout, on_event=display)
+        result = smoke_train(args.python, device=args.device, level=args.level,
+                             timeout=args.timeout, progress=_Live(display))
     finally:
         display.finish(result, verbose=args.verbose)
     return result.exit_code

@@ -21,9 +21,9 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from envdoctor.probe import probe
+    from envdoctor.api import take_snapshot
 
-    snapshot = probe(args.python, timeout=args.timeout)
+    snapshot = take_snapshot(args.python, timeout=args.timeout)
     text = snapshot.to_json()
     if args.output:
         with open(args.output, "w", encoding="utf-8") as handle:

@@ -10,10 +10,12 @@ import shlex
 from typing import Any, Dict, List, Optional, Sequence
 
 from envdoctor import __version__
-from envdoctor.findings import Finding, Severity
+from envdoctor.findings import Finding, Fix, Severity
+from envdoctor.render.devices import device_lines
 from envdoctor.report import Report
 
 __all__ = ["render_html", "render_error_html", "notebook_fix_lines", "notebook_command",
+           "notebook_install",
            "SEVERITY_COLOURS", "esc"]
 
 FONT = ("-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, "
@@ -28,7 +30,8 @@ def esc(value: Any) -> str:
 
 
 def _pip_args(command: str) -> Optional[List[str]]:
-    """'python -m pip install a b' (or 'pip install a b') -> ['a', 'b']; None otherwise."""
+    """'python -m pip install a b' (or 'pip install a b') -> ['a', 'b']; None otherwise. Only
+    for a Fix that carries a command but no requirements (a recipe's install step)."""
     try:
         words = shlex.split(command)
     except ValueError:
@@ -41,16 +44,30 @@ def _pip_args(command: str) -> Optional[List[str]]:
     return None
 
 
-def notebook_command(command: str, python: Optional[str], in_kernel: bool) -> str:
-    """A shell pip command as a notebook line: ``%pip install ...`` when it targets the kernel's
+def notebook_install(requirements: Sequence[str], python: Optional[str],
+                     in_kernel: bool) -> str:
+    """Requirements as one notebook line: ``%pip install ...`` when they go into the kernel's
     own interpreter (``%pip`` always installs there), else ``!<python> -m pip install ...``."""
-    args = _pip_args(command)
-    if args is None:
-        return "!" + command
-    quoted = " ".join(shlex.quote(a) for a in args)
+    quoted = " ".join(shlex.quote(r) for r in requirements)
     if in_kernel:
         return "%pip install " + quoted
     return "!%s -m pip install %s" % (shlex.quote(python or "python"), quoted)
+
+
+def notebook_command(command: str, python: Optional[str], in_kernel: bool) -> str:
+    """A shell command as a notebook line: a pip install as :func:`notebook_install`, anything
+    else behind ``!``."""
+    args = _pip_args(command)
+    if args is None:
+        return "!" + command
+    return notebook_install(args, python, in_kernel)
+
+
+def _fix_line(fix: Fix, python: Optional[str], in_kernel: bool) -> str:
+    """A finding's fix as a notebook line, from its requirements when it has them."""
+    if fix.requirements:
+        return notebook_install(fix.requirements, python, in_kernel)
+    return notebook_command(fix.command or "", python, in_kernel)
 
 
 def notebook_fix_lines(report: Report, in_kernel: bool = True) -> List[str]:
@@ -59,13 +76,14 @@ def notebook_fix_lines(report: Report, in_kernel: bool = True) -> List[str]:
     A bare environment (none of the lab's packages) gets the recipe's install steps, which put
     a CPU torch first; otherwise one command with every error's pinned fix (pip resolves them
     together)."""
-    python = report.snapshot.interpreter.get("executable")
+    python = report.snapshot.interpreter.executable
     errors = [f for f in report.findings if f.severity is Severity.ERROR]
     bare = any(f.code == "ED301" and f.evidence.installed == "none of them" for f in errors)
     if bare and report.recipe is not None and report.recipe.install:
+        # recipe steps are shell commands by nature (a CPU torch from its own index first)
         return [notebook_command(step, python, in_kernel) for step in report.recipe.install]
-    combined = report.combined_fix()
-    return [notebook_command(combined, python, in_kernel)] if combined else []
+    reqs = report.fix_requirements
+    return [notebook_install(reqs, python, in_kernel)] if reqs else []
 
 
 def _style(**props: str) -> str:
@@ -130,8 +148,7 @@ def _finding_html(finding: Finding, python: Optional[str], in_kernel: bool,
             out.append(_kv(key, esc(value)))
     if finding.fix:
         if finding.fix.command:
-            out.append(_kv("fix", _code(notebook_command(finding.fix.command, python,
-                                                          in_kernel), GREEN)))
+            out.append(_kv("fix", _code(_fix_line(finding.fix, python, in_kernel), GREEN)))
         if finding.fix.text:
             out.append(_kv("note" if finding.fix.command else "fix", esc(finding.fix.text)))
     out.append("</div>")
@@ -166,12 +183,10 @@ def _environment_line(report: Report) -> str:
 
 
 def _device_html(report: Report) -> str:
-    from envdoctor.devices import summary_lines
-
-    try:
-        found = summary_lines(report.snapshot)
-    except Exception as exc:  # never lose the report over the device summary
-        found = [("devices", "summary failed: %s" % exc)]
+    if report.device_error is not None:
+        found = [("devices", "summary failed: %s" % report.device_error)]
+    else:
+        found = device_lines(report.devices) if report.devices is not None else []
     if not found:
         return ""
     rows = "".join('<tr><td style="color:%s; padding:1px 12px 1px 0; vertical-align:top">%s'
@@ -212,7 +227,7 @@ def render_html(report: Report, in_kernel: bool = True, verbose: bool = False,
     that applies the fix, shown next to it. ``outcome``: what applying a fix did
     (``ok``, ``message``, ``actions``, ``restart``), shown above the findings."""
     verdict = _verdict(report)
-    python = report.snapshot.interpreter.get("executable")
+    python = report.snapshot.interpreter.executable
     detail = verdict["counts"]
     if verdict["seconds"] is not None:
         detail += " \u00b7 %.1f s" % verdict["seconds"]

@@ -7,9 +7,11 @@ rich on a terminal, or as plain text otherwise (rich is then never imported).
 from typing import List, Optional, Sequence, Tuple
 
 from envdoctor.findings import AREAS, Finding, Severity
+from envdoctor.render.devices import device_lines
 from envdoctor.report import Report
 
-__all__ = ["Segment", "Line", "render_report_lines", "render_finding_lines", "plain"]
+__all__ = ["Segment", "Line", "render_report_lines", "render_finding_lines", "verdict_line",
+           "plain"]
 
 Segment = Tuple[str, str]  # (text, rich style or "")
 Line = List[Segment]
@@ -71,14 +73,14 @@ def render_report_lines(report: Report, verbose: bool = False) -> List[Line]:
     shown_areas = ["requirements", "compatibility", "recipe"] + [
         a for a in _AREA_ORDER if a in by_area and a not in ("requirements", "compatibility",
                                                               "recipe")]
-    device_lines = _device_lines(report)  # --- devices
-    if device_lines:
+    devices = _device_lines(report)
+    if devices:
         shown_areas.append("devices")
     for area in sorted(set(shown_areas), key=_AREA_ORDER.index):
         lines.append([])
         lines.append([(AREAS.get(area, area.title()), "bold underline")])
         if area == "devices":
-            lines.extend(device_lines)
+            lines.extend(devices)
         found = by_area.get(area, [])
         if not any(f.severity is not Severity.INFO for f in found):
             lines.append([("  ok ", "bold green"), ("nothing wrong found", "green")])
@@ -97,13 +99,12 @@ def render_report_lines(report: Report, verbose: bool = False) -> List[Line]:
 def _device_lines(report: Report) -> List[Line]:
     """The Devices section's facts (what was found, what MindSpore can use), shown even when
     nothing is wrong; [] for a snapshot without device data."""
-    from envdoctor.devices import summary_lines
-
-    try:
-        found = summary_lines(report.snapshot)
-    except Exception as exc:  # never lose the report over the device summary
-        return [[("  device summary failed: %s" % exc, "yellow")]]
-    return [[("  %-10s" % label, "dim"), (text, "")] for label, text in found]
+    if report.device_error is not None:
+        return [[("  device summary failed: %s" % report.device_error, "yellow")]]
+    if report.devices is None:
+        return []
+    return [[("  %-10s" % label, "dim"), (text, "")] for label, text in
+            device_lines(report.devices)]
 
 
 def verdict_line(report: Report) -> Line:

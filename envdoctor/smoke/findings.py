@@ -1,11 +1,12 @@
-"""A smoke run as ``check`` findings (``envdoctor check --smoke``), codes ED701-ED703."""
+"""A smoke run as ``check`` findings (``envdoctor check --smoke``), codes ED701-ED703: a pure
+function of the :class:`SmokeResult` (:func:`envdoctor.api.diagnose` runs the train)."""
 
 from typing import List, Optional
 
 from envdoctor.findings import CODES, Evidence, Finding, Fix, Severity
 from envdoctor.smoke.result import SmokeResult
 
-__all__ = ["smoke_findings", "run_smoke_findings", "SMOKE_CODES"]
+__all__ = ["smoke_findings", "SMOKE_CODES"]
 
 SMOKE_CODES = tuple(CODES[c] for c in ("ED701", "ED702", "ED703"))
 
@@ -53,21 +54,3 @@ def smoke_findings(result: SmokeResult) -> List[Finding]:
                        Evidence(installed=facts.get("mindspore_version"),
                                 source="envdoctor smoke")))
     return out
-
-
-def run_smoke_findings(python: str, level: str = "mindspore", device: Optional[str] = None,
-                       timeout: Optional[float] = None, quiet: bool = True) -> List[Finding]:
-    """Run the smoke train (plain progress lines on stderr unless ``quiet``)."""
-    import sys
-
-    from envdoctor.smoke.runner import DEFAULT_TIMEOUT, run_smoke
-
-    on_event = None
-    if not quiet:
-        def on_event(kind, event):  # type: ignore
-            if kind == "end":
-                sys.stderr.write("envdoctor: smoke %-10s %s\n" % (event.get("stage"),
-                                                                  event.get("status")))
-                sys.stderr.flush()
-    result = run_smoke(python, device, level, timeout or DEFAULT_TIMEOUT, on_event=on_event)
-    return smoke_findings(result)

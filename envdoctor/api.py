@@ -1,0 +1,270 @@
+"""envdoctor's pipeline on one screen: the library the CLI, the notebook cell and the class
+report call.
+
+::
+
+    target (python path | None | Snapshot | snapshot.json)
+      -> Snapshot                     probe.start_probe in the target, or a saved file
+      -> CheckContext                 + matrix, recipe, -r lines, lab, device analysis (once)
+      -> [Finding]                    checks.run_checks (+ deep imports, + smoke train)
+      -> Report                       diagnose()
+      -> FixPlan                      plan_fix(): fix.make_plan, confirmed by pip --dry-run
+      -> ApplyResult                  apply_fix(): fix.apply_plan, a transaction that rolls back
+
+    explain(text) -> [Explanation]    pasted error text -> causes (envdoctor.explain)
+
+Nothing here parses arguments or prints: what a long step is doing goes to a
+:class:`Progress` passed in (pip-audit's ``AuditState``); everything else is in the returned
+data, which :mod:`envdoctor.render` lays out. Errors are :class:`~envdoctor.errors.
+EnvdoctorError`\\ s (exit 2 in the CLI).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
+
+from envdoctor.checks import CheckContext, run_checks
+from envdoctor.checks.requirement_files import load_requirement_files
+from envdoctor.errors import UsageError
+from envdoctor.findings import Finding
+from envdoctor.matrix import Matrix, load_matrix
+from envdoctor.probe import DEFAULT_TIMEOUT, start_probe
+from envdoctor.progress import Progress
+from envdoctor.recipes import Recipe, default_recipe, find_recipe, load_recipes
+from envdoctor.report import Report, analyze_devices
+from envdoctor.resources import matrix_path
+from envdoctor.snapshot import Snapshot, load_snapshot
+
+if TYPE_CHECKING:  # imported when used: `check` needs none of them
+    from envdoctor.fix import ApplyResult, Plan
+    from envdoctor.fix.transaction import Transaction
+    from envdoctor.pip_runner import PipOptions
+    from envdoctor.smoke.result import SmokeResult
+
+__all__ = ["Progress", "FixPlan", "Target", "diagnose", "take_snapshot", "choose_recipe",
+           "deep_check", "smoke_train", "plan_fix", "apply_fix", "explain",
+           "DEEP_TIMEOUT", "VERIFY_DEEP_TIMEOUT"]
+
+DEEP_TIMEOUT = 180.0  # seconds each deep import may take
+VERIFY_DEEP_TIMEOUT = 300.0  # the same, after a fix (a fresh import compiles more)
+
+# What diagnose() examines: an interpreter (its path, its venv folder, or None for this one),
+# a Snapshot already loaded, or the path of a saved snapshot / check JSON (*.json).
+Target = Union[None, str, Snapshot]
+
+
+_QUIET = Progress()
+
+
+# -- diagnose ---------------------------------------------------------------------------------
+
+def take_snapshot(python: Optional[str] = None, *, timeout: float = DEFAULT_TIMEOUT
+                  ) -> Snapshot:
+    """Probe ``python`` (default: this interpreter) in a child process."""
+    return start_probe(python, timeout=timeout).snapshot()
+
+
+def _is_snapshot_file(target: str) -> bool:
+    return target.lower().endswith(".json") and os.path.isfile(target)
+
+
+def _load(target: Target, matrix_file: Optional[str], timeout: float
+          ) -> Tuple[Snapshot, str, Matrix]:
+    """The snapshot, where it came from (``probe`` | ``file``) and the matrix. A probe runs
+    in the target while envdoctor loads its matrix and recipes: on 2 cores this hides most of
+    envdoctor's own start-up."""
+    matrix_file = matrix_file or matrix_path()
+    if isinstance(target, Snapshot):
+        return target, "file", load_matrix(matrix_file)
+    if isinstance(target, str) and _is_snapshot_file(target):
+        return load_snapshot(target), "file", load_matrix(matrix_file)
+    pending = start_probe(target, timeout=timeout)
+    try:
+        matrix = load_matrix(matrix_file)  # type: Optional[Matrix]
+        load_recipes()
+    except Exception:  # noqa: BLE001 - said properly below, after the probe's own errors
+        matrix = None
+    snapshot = pending.snapshot()
+    return snapshot, "probe", matrix or load_matrix(matrix_file)
+
+
+def choose_recipe(recipe: Union[None, str, Recipe], snapshot: Snapshot) -> Optional[Recipe]:
+    """The recipe to hold ``snapshot`` to: the one named (a name or a .yaml path), none for
+    ``"none"``, else the newest lab that supports the snapshot's Python."""
+    if isinstance(recipe, Recipe):
+        return recipe
+    if recipe and recipe.lower() == "none":
+        return None
+    recipes = load_recipes()
+    if recipe:
+        found = find_recipe(recipe, recipes)
+        if found is None:
+            raise UsageError("no recipe named %r; known: %s"
+                             % (recipe, ", ".join(r.name for r in recipes)))
+        return found
+    return default_recipe(snapshot, recipes)
+
+
+def deep_check(snapshot: Snapshot, recipe: Optional[Recipe], matrix: Optional[Matrix] = None,
+               *, python: Optional[str] = None, timeout: float = DEEP_TIMEOUT) -> List[Finding]:
+    """Findings from importing the recipe's modules and symbols in the target, each in its own
+    child process (``check --deep``)."""
+    from envdoctor.deep import deep_findings, plan_imports, run_deep
+
+    python = python or snapshot.executable
+    symbols = list(recipe.symbols) if recipe else []
+    packages = [p.name for p in recipe.packages] if recipe else []
+    groups = plan_imports(snapshot, symbols, packages)
+    rules = (matrix or load_matrix(matrix_path())).matching(snapshot)
+    return deep_findings(run_deep(python, groups, timeout=timeout), python, rules)
+
+
+def smoke_train(python: Optional[str] = None, *, device: Optional[str] = None,
+          level: str = "mindspore", timeout: Optional[float] = None,
+          progress: Optional[Progress] = None) -> "SmokeResult":
+    """Train the toy GPT in ``python``, stage by stage (``envdoctor smoke``)."""
+    from envdoctor.smoke.runner import DEFAULT_TIMEOUT as SMOKE_TIMEOUT
+    from envdoctor.smoke.runner import run_smoke
+
+    progress = progress or _QUIET
+    return run_smoke(python, device, level, timeout or SMOKE_TIMEOUT,
+                     on_event=progress.smoke_event)
+
+
+def _smoke_findings(python: str, progress: Progress) -> List[Finding]:
+    from envdoctor.smoke.findings import smoke_findings
+
+    class StageLines(Progress):  # a finished stage as one progress line
+        def smoke_event(self, kind: str, event: Dict[str, Any]) -> None:
+            if kind == "end":
+                progress.update("smoke %-10s %s" % (event.get("stage"), event.get("status")))
+
+    return smoke_findings(smoke_train(python, progress=StageLines()))
+
+
+def diagnose(target: Target = None, *, lab: object = None,
+             recipe: Union[None, str, Recipe] = None, deep: bool = False, smoke: bool = False,
+             requirement_files: Sequence[str] = (), matrix_file: Optional[str] = None,
+             strict: bool = False, timeout: float = DEFAULT_TIMEOUT,
+             deep_timeout: float = DEEP_TIMEOUT, progress: Optional[Progress] = None) -> Report:
+    """Check an environment: ``envdoctor check``.
+
+    ``target``: see :data:`Target`. ``recipe``: a lab's name, a recipe file, ``"none"``, or
+    None for the newest lab that supports the target's Python. ``deep``: also import the
+    lab's modules in the target; ``smoke``: also train the toy GPT there (both need a live
+    interpreter, not a saved snapshot). ``requirement_files``: a lab's requirements files,
+    judged line by line. ``lab``: what the lab itself uses, given to every check."""
+    started = time.time()
+    progress = progress or _QUIET
+    snapshot, source, matrix = _load(target, matrix_file, timeout)
+    chosen = choose_recipe(recipe, snapshot)
+    if source == "file" and (deep or smoke):
+        raise UsageError("--%s %s in the target interpreter; it cannot run on a saved "
+                         "snapshot (--from)" % (("deep", "imports modules") if deep
+                                                else ("smoke", "trains")))
+    lines = load_requirement_files(list(requirement_files)) if requirement_files else ()
+    extra = []  # type: List[Finding]
+    if deep:
+        progress.update("importing the lab's modules in %s ..." % snapshot.executable)
+        extra += deep_check(snapshot, chosen, matrix, timeout=deep_timeout)
+    if smoke:
+        extra += _smoke_findings(snapshot.executable, progress)
+    devices, device_error = analyze_devices(snapshot)  # once: checks and renderers read it
+    context = CheckContext(snapshot, matrix, chosen, requirement_lines=lines, lab=lab,
+                           device_analysis=devices)
+    findings = run_checks(context) + extra
+    if isinstance(recipe, str) and recipe.lower() == "none":
+        # "no recipe applies" says nothing when none was asked for
+        findings = [f for f in findings if f.code != "ED305"]
+    return Report(snapshot, tuple(findings), chosen, strict=strict, source=source,
+                  seconds=time.time() - started, devices=devices, device_error=device_error,
+                  context=context)
+
+
+# -- fix --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FixPlan:
+    """A fix for a report's environment: :class:`envdoctor.fix.Plan` (pins confirmed by pip's
+    resolver, the errors predicted to remain) and what applying it needs."""
+
+    plan: "Plan"
+    report: Report
+    options: "PipOptions"
+    pip_note: str = ""  # why another pip than the target's runs ('' when none)
+    unfinished: Tuple["Transaction", ...] = ()  # earlier fixes here that did not finish
+
+    @property
+    def needed(self) -> bool:
+        """The environment has errors to fix."""
+        return self.plan.needed
+
+    @property
+    def python(self) -> str:
+        return self.plan.python
+
+    @property
+    def warnings(self) -> List[str]:
+        return ["an unfinished fix (%s, %s) was found for this environment; "
+                "`envdoctor rollback %s` restores the state before it"
+                % (tx.id, tx.journal.get("status"), tx.id) for tx in self.unfinished]
+
+
+def _matrix_of(report: Report) -> Matrix:
+    context = report.context
+    if isinstance(context, CheckContext) and context.matrix is not None:
+        return context.matrix
+    return load_matrix(matrix_path())
+
+
+def plan_fix(report: Report, *, options: Optional["PipOptions"] = None,
+             move_framework: bool = False, use_lock: bool = True,
+             progress: Optional[Progress] = None) -> FixPlan:
+    """The smallest set of pins that fixes the report's errors, confirmed by ``pip install
+    --dry-run --report`` in the target (``envdoctor fix``); nothing changes."""
+    from envdoctor.fix import make_plan, unfinished_transactions
+    from envdoctor.pip_runner import PipOptions, choose_pip
+
+    progress = progress or _QUIET
+    snapshot, recipe = report.snapshot, report.recipe
+    unfinished = tuple(unfinished_transactions(snapshot))
+    options, note = choose_pip(snapshot.pip_version, snapshot.python_version,
+                               options or PipOptions())
+    lock = recipe.lock_for(snapshot) if (use_lock and recipe is not None) else None
+    progress.update("planning the fix (pip install --dry-run --report)")
+    plan = make_plan(snapshot, list(report.findings), _matrix_of(report), recipe, options,
+                     lock_lines=lock[0] if lock else None,
+                     lock_source=lock[1] if lock else None, move_framework=move_framework)
+    return FixPlan(plan, report, options, note, unfinished)
+
+
+def apply_fix(plan: FixPlan, *, verify_deep: bool = True,
+              deep_timeout: float = VERIFY_DEEP_TIMEOUT,
+              progress: Optional[Progress] = None) -> "ApplyResult":
+    """Carry out ``plan`` as a transaction (``envdoctor fix --apply``): save the state, pip
+    install, check again (with ``verify_deep``, also the deep imports the recipe asks for),
+    and roll back by itself if anything fails or is interrupted."""
+    from envdoctor.fix import apply_plan
+
+    progress = progress or _QUIET
+    recipe, matrix = plan.report.recipe, _matrix_of(plan.report)
+    verify = None
+    if verify_deep and recipe is not None and recipe.symbols:
+        def verify(after: Snapshot) -> List[Finding]:
+            return deep_check(after, recipe, matrix, python=plan.python, timeout=deep_timeout)
+
+    return apply_plan(plan.plan, matrix, recipe, plan.options, verify=verify,
+                      progress=progress.update)
+
+
+# -- explain ----------------------------------------------------------------------------------
+
+def explain(text: str) -> List[Any]:
+    """What pasted error text (a traceback, pip's output) means: the causes envdoctor knows,
+    best first; [] when nothing is recognised (``envdoctor explain``)."""
+    from envdoctor.explain import explain_text
+
+    return list(explain_text(text))
