@@ -83,7 +83,7 @@ def _load(target: Target, matrix_file: Optional[str], timeout: float
         return load_snapshot(target), "file", load_matrix(matrix_file)
     pending = start_probe(target, timeout=timeout)
     try:
-        matrix = load_matrix(matrix_file)  # type: Optional[Matrix]
+        matrix: Optional[Matrix] = load_matrix(matrix_file)
         load_recipes()
     except Exception:  # noqa: BLE001 - said properly below, after the probe's own errors
         matrix = None
@@ -166,7 +166,7 @@ def diagnose(target: Target = None, *, lab: object = None,
                          "snapshot (--from)" % (("deep", "imports modules") if deep
                                                 else ("smoke", "trains")))
     lines = load_requirement_files(list(requirement_files)) if requirement_files else ()
-    extra = []  # type: List[Finding]
+    extra: List[Finding] = []
     if deep:
         progress.update("importing the lab's modules in %s ..." % snapshot.executable)
         extra += deep_check(snapshot, chosen, matrix, timeout=deep_timeout)

@@ -23,7 +23,7 @@ _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
 def expand_inputs(paths: Sequence[str]) -> List[str]:
     """Files as given; a folder stands for the *.json files in it (sorted)."""
-    out = []  # type: List[str]
+    out: List[str] = []
     for path in paths:
         if os.path.isdir(path):
             out.extend(os.path.join(path, n) for n in sorted(os.listdir(path))
@@ -140,7 +140,7 @@ class ClassReport:
     def causes(self) -> List[Dict[str, Any]]:
         """Errors and warnings by code / rule id + title; each counted once per environment;
         most environments first, errors before warnings."""
-        found = {}  # type: Dict[Tuple[str, str, str], Dict[str, Any]]
+        found: Dict[Tuple[str, str, str], Dict[str, Any]] = {}
         for env in self.environments:
             seen = set()
             for f in env["findings"]:
@@ -163,7 +163,7 @@ class ClassReport:
 
     def fixes(self) -> List[Dict[str, Any]]:
         """The errors' fixes (without each student's interpreter path), most common first."""
-        found = {}  # type: Dict[str, Dict[str, Any]]
+        found: Dict[str, Dict[str, Any]] = {}
         for env in self.environments:
             seen = set()
             for f in env["findings"]:

@@ -11,7 +11,7 @@ import sys
 from typing import Optional, Sequence
 
 from envdoctor import __version__
-from envdoctor.errors import EXIT_ERROR, UsageError
+from envdoctor.errors import EXIT_ERROR
 
 __all__ = ["main", "build_parser"]
 

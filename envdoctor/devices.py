@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from envdoctor.versions import parse_lenient, parse_version
+from envdoctor.versions import parse_version
 
 __all__ = [
     "Backend", "DeviceAnalysis", "analyze", "backends", "usable_backends", "summary",
@@ -372,7 +372,7 @@ def _gpu_backend(a: DeviceAnalysis) -> Backend:
     if all(driver_too_old(a, p.cuda) for p in loadable):
         return Backend("GPU", False, "the NVIDIA driver supports CUDA %s only"
                        % a.cuda_driver_version, count)
-    caveats = []  # type: List[str]
+    caveats: List[str] = []
     for gpu in a.gpus:
         problem = gpu_arch_problem(gpu, loadable)
         if problem and problem.startswith("compute capability"):

@@ -1,6 +1,6 @@
 """Locks: the full, exact set of distributions a lab needs, read off a verified environment."""
 
-from typing import Dict, Iterable, List, Set
+from typing import Iterable, List, Set
 
 from packaging.requirements import InvalidRequirement, Requirement
 
@@ -13,7 +13,7 @@ def dependency_closure(snapshot: Snapshot, roots: Iterable[str]) -> List[str]:
     """Canonical names of ``roots`` and everything they require, in the target's environment."""
     active = snapshot.active
     env = dict(snapshot.marker_environment)
-    seen = set()  # type: Set[str]
+    seen: Set[str] = set()
     todo = [canonical_name(r) for r in roots]
     while todo:
         key = todo.pop()

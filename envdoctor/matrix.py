@@ -287,7 +287,7 @@ def _parse_rule(path: str, entry: Any) -> Rule:
                 tuple(str(r) for r in fix_reqs), fix.get("text"), entry.get("error"), source)
 
 
-_CACHE = {}  # type: Dict[Tuple[str, float], Matrix]
+_CACHE: Dict[Tuple[str, float], Matrix] = {}
 
 
 def load_matrix(path: str) -> Matrix:
@@ -309,7 +309,7 @@ def load_matrix(path: str) -> Matrix:
 def _load_matrix(path: str) -> Matrix:
     data = load_document(path, "rules")
     rules = []
-    seen = {}  # type: Dict[str, Optional[int]]
+    seen: Dict[str, Optional[int]] = {}
     for entry in data["rules"]:
         rule = _parse_rule(path, entry)
         if rule.id in seen:

@@ -8,7 +8,6 @@ plain text anywhere else. Nothing here prompts or waits for input; IPython is no
 
 import os
 import shlex
-import subprocess
 import sys
 from typing import Any, Dict, List, Optional
 
@@ -86,7 +85,7 @@ class PrelabResult:
             return "envdoctor could not check this environment: %s\n" % self.error
         from envdoctor.render.text import plain, render_report_lines
 
-        out = []  # type: List[str]
+        out: List[str] = []
         if self.outcome:
             out.append("%s %s" % (self.outcome.get("headline", ""),
                                   self.outcome.get("message", "")))
@@ -263,15 +262,18 @@ def _check_parser() -> Any:
 def _run_cli(argv: List[str]) -> int:
     """Another envdoctor command, in a child process with no stdin (it can never wait for an
     answer); its output is streamed into the cell."""
-    proc = subprocess.Popen([sys.executable, "-m", "envdoctor"] + argv,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, universal_newlines=True,
-                            env=dict(os.environ, NO_COLOR="1"))
+    from envdoctor.subproc import kill_process_group, start_stream
+
+    proc = start_stream([sys.executable, "-m", "envdoctor"] + argv,
+                        env=dict(os.environ, NO_COLOR="1"), merge_stderr=True)
     assert proc.stdout is not None
-    for line in proc.stdout:
-        sys.stdout.write(line)
-        sys.stdout.flush()
-    return proc.wait()
+    try:
+        for line in proc.stdout:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+        return proc.wait()
+    finally:  # an interrupted cell must not leave the command running
+        kill_process_group(proc)
 
 
 def envdoctor_magic(line: str) -> Optional[PrelabResult]:

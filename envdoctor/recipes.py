@@ -42,11 +42,9 @@ class Recipe:
 
     def lock_for(self, snapshot: Snapshot) -> Optional[Tuple[List[str], str]]:
         """The verified lock for the target's Python and platform: (lines, description)."""
-        from envdoctor.matrix import platform_tag
-
         minor = ".".join(snapshot.python_version.split(".")[:2])
         by_platform = self.locks.get(minor) or {}
-        entry = by_platform.get(platform_tag(snapshot)) if isinstance(by_platform, dict) else None
+        entry = by_platform.get(snapshot.platform_tag) if isinstance(by_platform, dict) else None
         if not isinstance(entry, dict) or not entry.get("file"):
             return None
         path = os.path.join(os.path.dirname(self.path), str(entry["file"]))
@@ -57,7 +55,7 @@ class Recipe:
             return None
         verified = entry.get("verified") or {}
         desc = "lock %s for Python %s on %s (%s)" % (
-            os.path.basename(path), minor, platform_tag(snapshot),
+            os.path.basename(path), minor, snapshot.platform_tag,
             "verified %s: %s" % (verified.get("date"), ", ".join(verified.get("checks", [])))
             if verified else "declared")
         return lines, desc
@@ -147,7 +145,7 @@ def load_recipe(path: str) -> Recipe:
     )
 
 
-_CACHE = {}  # type: Dict[Tuple[Tuple[str, float], ...], List[Recipe]]
+_CACHE: Dict[Tuple[Tuple[str, float], ...], List[Recipe]] = {}
 
 
 def load_recipes() -> List[Recipe]:

@@ -124,7 +124,7 @@ class Report:
         """Every error's pinned requirements, in order, once each: what the combined fix
         installs (a renderer builds its own command from these, never by parsing one)."""
         def collect() -> Tuple[str, ...]:
-            reqs = []  # type: List[str]
+            reqs: List[str] = []
             for f in self.findings:
                 if f.severity is Severity.ERROR and f.fix:
                     reqs.extend(r for r in f.fix.requirements if r not in reqs)

@@ -202,7 +202,7 @@ class Snapshot:
         cached = self.__dict__.get("_active")
         if cached is not None:
             return cached
-        found = {}  # type: Dict[str, Distribution]
+        found: Dict[str, Distribution] = {}
         for dist in self.distributions:
             if dist.shadowed_by is None and dist.key not in found:
                 found[dist.key] = dist

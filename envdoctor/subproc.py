@@ -125,3 +125,27 @@ def run_child(
 
 def current_python() -> str:
     return sys.executable
+
+
+# -- streaming children (added for the smoke runner and the notebook's CLI child) ---------------
+
+def start_stream(argv: Sequence[str], cwd: Optional[str] = None,
+                 env: Optional[Dict[str, str]] = None,
+                 merge_stderr: bool = False) -> "subprocess.Popen[str]":
+    """A child whose output is read line by line while it runs (``proc.stdout``; stderr too,
+    or merged into stdout), with no stdin, in its own process group so
+    :func:`kill_process_group` ends it with everything it started. Raises ``OSError`` (e.g.
+    ``FileNotFoundError``) when it cannot start."""
+    kwargs = {}  # type: Dict[str, object]
+    if os.name == "posix":
+        kwargs["start_new_session"] = True
+    return subprocess.Popen(  # type: ignore[call-overload]
+        [str(a) for a in argv], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE, cwd=cwd, env=env,
+        universal_newlines=True, encoding="utf-8", errors="replace", **kwargs)
+
+
+def kill_process_group(proc: "subprocess.Popen[str]") -> None:
+    """Kill a child started here and everything it started, if it is still running."""
+    if proc.poll() is None:
+        _kill_group(proc)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run envdoctor's whole test suite on a fresh machine: Python 3.11 (everything, including the
-# real MindSpore stack) and Python 3.7 (the oldest Python envdoctor supports), plus vermin.
+# real MindSpore stack) and Python 3.7 (the oldest Python envdoctor supports), plus vermin,
+# ruff and mypy.
 #
 #   bash scripts/test-all.sh            # everything
 #   bash scripts/test-all.sh -m "not slow and not mindspore"   # extra args go to pytest
@@ -45,6 +46,9 @@ status=0
 MAIN=$(dev_venv dev-py311 "$PY311")
 echo "== vermin: envdoctor must run on Python 3.7"
 "$(dirname "$MAIN")/vermin" -q --no-tips --violations -t=3.7- envdoctor || status=1
+echo "== ruff and mypy on envdoctor/ (settings in pyproject.toml)"
+"$(dirname "$MAIN")/ruff" check envdoctor || status=1
+"$(dirname "$MAIN")/mypy" envdoctor || status=1
 
 echo "== pytest on $("$MAIN" -V)"
 "$MAIN" -m pytest -q -ra "$@" || status=1

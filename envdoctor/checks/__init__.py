@@ -28,7 +28,7 @@ CHECKS = (requirements.check, environment.check, matrix_rules.check, recipe.chec
 
 def run_checks(context: CheckContext, checks: Optional[Sequence[CheckFn]] = None
                ) -> List[Finding]:
-    findings = []  # type: List[Finding]
+    findings: List[Finding] = []
     for fn in checks if checks is not None else CHECKS:
         try:
             findings.extend(fn(context))
@@ -46,7 +46,7 @@ def run_checks(context: CheckContext, checks: Optional[Sequence[CheckFn]] = None
 
 
 def _requirement_names(finding: Finding) -> List[str]:
-    names = []
+    names: List[str] = []
     for req in finding.fix.requirements if finding.fix else ():
         head = req.split("@", 1)[0] if " @ " in req else req
         for sep in "<>=!~[; ":

@@ -10,7 +10,7 @@ from typing import List
 
 from envdoctor.checks.context import CheckContext
 from envdoctor.devices import (COMPILER_TO_CANN, CUDA_ARCH_SOURCE, MIN_COMPUTE_CAPABILITY,
-                               DeviceAnalysis, analyze, cuda_max_arch, device_data,
+                               DeviceAnalysis, cuda_max_arch, device_data,
                                driver_too_old, gpu_arch_problem)
 from envdoctor.findings import Evidence, Finding, Fix, Severity
 from envdoctor.versions import parse_version

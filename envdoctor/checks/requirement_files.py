@@ -1,7 +1,7 @@
 """A lab's own requirements files (``check --requirements FILE``): each line against what is
 installed, with its markers evaluated for the target interpreter."""
 
-from typing import Any, List, Tuple
+from typing import List, Tuple
 
 from packaging.markers import Marker
 from packaging.specifiers import SpecifierSet

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Optional
+from typing import TYPE_CHECKING, Union
 
 from envdoctor.errors import UsageError
 from envdoctor.progress import Progress
+
+if TYPE_CHECKING:
+    from envdoctor.snapshot import Snapshot
 
 __all__ = ["add_target_arguments", "target_of", "StderrProgress"]
 
@@ -27,7 +30,7 @@ def add_target_arguments(parser: argparse.ArgumentParser, allow_from: bool = Tru
                         help="seconds to wait for the target interpreter (default 30)")
 
 
-def target_of(args: argparse.Namespace) -> "Optional[object]":
+def target_of(args: argparse.Namespace) -> "Union[None, str, Snapshot]":
     """What --python / --from name: an interpreter path (None: this one), or a loaded snapshot."""
     from_file = getattr(args, "from_file", None)
     if from_file:

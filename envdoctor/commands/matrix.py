@@ -53,7 +53,7 @@ def run_lint(args: argparse.Namespace) -> int:
 
     path = args.path or matrix_path()
     matrix = load_matrix(path)
-    kinds = {}  # type: dict
+    kinds: dict = {}
     for rule in matrix.rules:
         kinds[rule.source.kind] = kinds.get(rule.source.kind, 0) + 1
     sys.stdout.write("%s: %d rules OK (%s)\n" % (path, len(matrix.rules), ", ".join(

@@ -48,7 +48,7 @@ def _recipe(name: str) -> Any:
 
 def _lock_lines(recipe: Any) -> Dict[str, Optional[List[str]]]:
     """Each lock file's pins (None: the file is missing), for the card."""
-    out = {}  # type: Dict[str, Optional[List[str]]]
+    out: Dict[str, Optional[List[str]]] = {}
     for platforms in recipe.locks.values():
         for entry in (platforms or {}).values():
             if not isinstance(entry, dict) or not entry.get("file"):

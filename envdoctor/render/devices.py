@@ -20,7 +20,7 @@ def _gib(mib: Optional[int]) -> str:
 
 def device_lines(a: DeviceAnalysis) -> List[Tuple[str, str]]:
     """(label, text) lines for the report's Devices section (text and HTML)."""
-    lines = []  # type: List[Tuple[str, str]]
+    lines: List[Tuple[str, str]] = []
     cpu = a.cpu
     cores = cpu.get("usable_cores") or cpu.get("logical_cores")
     parts = [cpu.get("model") or "unknown CPU", a.machine,
@@ -31,7 +31,7 @@ def device_lines(a: DeviceAnalysis) -> List[Tuple[str, str]]:
 
     nvidia = a.data.get("nvidia") or {}
     if a.gpus:
-        names = {}  # type: Dict[str, int]
+        names: Dict[str, int] = {}
         for gpu in a.gpus:
             cc = gpu.get("compute_capability")
             label = "%s (%s%s)" % (gpu.get("name"), _gib(gpu.get("memory_mib")),
@@ -51,7 +51,7 @@ def device_lines(a: DeviceAnalysis) -> List[Tuple[str, str]]:
             "found" if nvidia.get("nvidia_smi") else "not found")
     lines.append(("gpu", text))
 
-    folders = {}  # type: Dict[str, List[str]]
+    folders: Dict[str, List[str]] = {}
     for lib in a.cuda_libraries:
         if lib.get("name") in ("cudart", "cublas", "cudnn"):
             folder = os.path.dirname(str(lib.get("path")))

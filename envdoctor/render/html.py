@@ -276,7 +276,7 @@ def _outcome_html(outcome: Dict[str, Any]) -> str:
     out.append('<strong style="color:%s">%s</strong> %s' % (
         colour, esc(outcome.get("headline") or ("Fix applied." if ok else "Fix not applied.")),
         esc(outcome.get("message", ""))))
-    actions = outcome.get("actions") or []  # type: Sequence[str]
+    actions: Sequence[str] = outcome.get("actions") or []
     if actions:
         out.append('<ul style="margin:4px 0 0 0; padding-left:20px">%s</ul>'
                    % "".join("<li>%s</li>" % esc(a) for a in actions))

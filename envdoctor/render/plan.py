@@ -28,7 +28,7 @@ def plan_lines(plan: "Plan", recipe: Optional[Recipe]) -> List[str]:
         change = "%s -> %s" % (a.before, a.after) if a.before else a.after
         lines.append("  %-9s %-*s %-24s %s" % (a.kind, width, a.name, change, a.reason))
     if plan.pip_report is not None:
-        counts = {}  # type: Dict[str, int]
+        counts: Dict[str, int] = {}
         for a in plan.actions:
             counts[a.kind] = counts.get(a.kind, 0) + 1
         lines.append("Confirmed by pip's resolver (pip install --dry-run --report): %s; "

@@ -16,7 +16,7 @@ def environment_card(recipe: Recipe, lock_lines: Mapping[str, Optional[Sequence[
     """What the student asked courses to write down: Python, MindSpore, MindNLP, every pin,
     device notes, and how to install. ``lock_lines``: each lock file's pins by its name in
     the recipe (None: the file is missing)."""
-    out = []  # type: List[str]
+    out: List[str] = []
     out.append("# Lab environment: %s" % recipe.title)
     out.append("")
     if recipe.description:

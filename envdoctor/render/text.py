@@ -4,7 +4,7 @@ The renderer builds styled lines; :mod:`envdoctor.console` prints them with colo
 rich on a terminal, or as plain text otherwise (rich is then never imported).
 """
 
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Sequence, Tuple
 
 from envdoctor.findings import AREAS, Finding, Severity
 from envdoctor.render.devices import device_lines
@@ -55,7 +55,7 @@ def render_finding_lines(finding: Finding, verbose: bool = False) -> List[Line]:
 def render_report_lines(report: Report, verbose: bool = False) -> List[Line]:
     env = report.environment()
     kind = "conda env" if env["conda"] else "venv" if env["venv"] else "system"
-    lines = []  # type: List[Line]
+    lines: List[Line] = []
     lines.append([("envdoctor ", "bold"), ("Python %s (%s) " % (env["python"], kind), "bold"),
                   (str(env["executable"]), "")])
     facts = [env["platform"], "pip %s" % (env["pip"] or "missing"),
@@ -67,7 +67,7 @@ def render_report_lines(report: Report, verbose: bool = False) -> List[Line]:
     if report.recipe:
         lines.append([("  lab recipe: ", "dim"), (report.recipe.name, "bold"),
                       (" (%s, %s)" % (report.recipe.title, report.recipe.status), "dim")])
-    by_area = {}  # type: dict
+    by_area: dict = {}
     for finding in report.findings:
         by_area.setdefault(finding.area, []).append(finding)
     shown_areas = ["requirements", "compatibility", "recipe"] + [

@@ -36,7 +36,7 @@ def smoke_findings(result: SmokeResult) -> List[Finding]:
                         because, Evidence(installed=failed.detail, source="envdoctor smoke",
                                           details=tuple(details)),
                         _fix(failed.hint.fix if failed.hint else None))]
-    out = []  # type: List[Finding]
+    out: List[Finding] = []
     for stage in result.stages:
         if stage.status == "warn":
             out.append(Finding("ED702", Severity.WARNING,

@@ -82,7 +82,7 @@ def facts_line(facts: Dict[str, Any]) -> Optional[str]:
 
 
 def footer_lines(result: SmokeResult) -> List[Line]:
-    lines = []  # type: List[Line]
+    lines: List[Line] = []
     facts = result.facts
     summary = facts_line(facts)
     if summary:
@@ -125,11 +125,11 @@ class LiveDisplay:
         isatty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.rich = isatty if rich is None else rich
         self.colour = use_colour(self.stream)
-        self.shown = set()  # type: Set[str]
-        self.titles = {}  # type: Dict[str, str]
+        self.shown: Set[str] = set()
+        self.titles: Dict[str, str] = {}
         self.total = 0
-        self._progress = None  # type: Any
-        self._task = None  # type: Any
+        self._progress: Any = None
+        self._task: Any = None
 
     # -- output helpers
     def _write(self, lines: List[Line]) -> None:
@@ -189,7 +189,7 @@ class LiveDisplay:
             self._progress = None
         if result is None:
             return
-        lines = []  # type: List[Line]
+        lines: List[Line] = []
         for stage in result.stages:
             if stage.name not in self.shown or stage.failed:
                 body = stage_lines(stage, verbose)

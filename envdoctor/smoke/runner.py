@@ -12,7 +12,6 @@ import collections
 import json
 import os
 import queue
-import signal
 import subprocess
 import tempfile
 import threading
@@ -24,7 +23,7 @@ from envdoctor.probe import probe_script, resolve_python
 from envdoctor.smoke.corpus import DEFAULT_SEED, make_corpus
 from envdoctor.smoke.hints import explain, relevant_lines
 from envdoctor.smoke.result import Stage, SmokeResult
-from envdoctor.subproc import describe_exit
+from envdoctor.subproc import describe_exit, kill_process_group, start_stream
 
 __all__ = ["SmokeError", "run_smoke", "DEFAULT_TIMEOUT", "PREFIX", "SCRIPT", "parse_event"]
 
@@ -56,17 +55,11 @@ class _Child:
     arrived in."""
 
     def __init__(self, argv: Sequence[str], cwd: str, env: Optional[Dict[str, str]]) -> None:
-        kwargs = {}  # type: Dict[str, Any]
-        if os.name == "posix":
-            kwargs["start_new_session"] = True
-        self.proc = subprocess.Popen(
-            list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, cwd=cwd, env=env, universal_newlines=True,
-            encoding="utf-8", errors="replace", **kwargs)
-        self.events = queue.Queue()  # type: queue.Queue
-        self.current = None  # type: Optional[str]
-        self.stderr = collections.deque(maxlen=_STDERR_KEEP)  # type: Deque[Tuple[Optional[str], str]]
-        self.stray = collections.deque(maxlen=50)  # type: Deque[str]
+        self.proc = start_stream(argv, cwd=cwd, env=env)
+        self.events: queue.Queue = queue.Queue()
+        self.current: Optional[str] = None
+        self.stderr: Deque[Tuple[Optional[str], str]] = collections.deque(maxlen=_STDERR_KEEP)
+        self.stray: Deque[str] = collections.deque(maxlen=50)
         self._threads = [threading.Thread(target=self._read_stdout, daemon=True),
                          threading.Thread(target=self._read_stderr, daemon=True)]
         for thread in self._threads:
@@ -87,15 +80,7 @@ class _Child:
             self.stderr.append((self.current, line.rstrip("\n")))
 
     def kill(self) -> None:
-        if self.proc.poll() is not None:
-            return
-        try:
-            if os.name == "posix":
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            else:
-                self.proc.kill()
-        except (ProcessLookupError, PermissionError, OSError):
-            pass
+        kill_process_group(self.proc)
 
     def finish(self, wait: float = 5.0) -> Optional[int]:
         try:
@@ -165,10 +150,10 @@ def run_smoke(python: Optional[str] = None, device: Optional[str] = None,
 def _follow(child: _Child, target: str, level: str, device: Optional[str], timeout: float,
             started: float, on_event: Optional[EventCallback]) -> SmokeResult:
     deadline = started + timeout
-    hello = None  # type: Optional[Dict[str, Any]]
-    ends = {}  # type: Dict[str, Dict[str, Any]]
-    begun = []  # type: List[str]
-    done = None  # type: Optional[Dict[str, Any]]
+    hello: Optional[Dict[str, Any]] = None
+    ends: Dict[str, Dict[str, Any]] = {}
+    begun: List[str] = []
+    done: Optional[Dict[str, Any]] = None
     timed_out = False
     while True:
         remaining = deadline - time.time()
@@ -220,8 +205,8 @@ def _assemble(child: _Child, target: str, level: str, device: Optional[str],
               done: Optional[Dict[str, Any]], returncode: Optional[int], timed_out: bool,
               timeout: float, seconds: float, on_event: Optional[EventCallback]) -> SmokeResult:
     plan = [(str(n), str(t)) for n, t in hello.get("stages") or []]
-    stages = []  # type: List[Stage]
-    broken = None  # type: Optional[str]
+    stages: List[Stage] = []
+    broken: Optional[str] = None
     ended = "done" if done is not None else "timeout" if timed_out else "crashed"
     for name, title in plan:
         if name in ends:
@@ -253,7 +238,7 @@ def _from_event(title: str, event: Dict[str, Any], child: _Child) -> Stage:
     status = str(event.get("status") or "fail")
     detail = str(event.get("detail") or "")
     error = event.get("error") if isinstance(event.get("error"), dict) else None
-    log = ()  # type: Tuple[str, ...]
+    log: Tuple[str, ...] = ()
     hint = None
     if status == "fail":
         lines = child.stderr_lines(name)

@@ -180,7 +180,7 @@ def run_command(args: argparse.Namespace) -> int:
             os.makedirs(folder, exist_ok=True)
         outcomes = run_all(chosen, settings, args.workers,
                            log=lambda text: sys.stderr.write("envdoctor: %s\n" % text))
-    written = None  # type: Optional[Tuple[List[Dict[str, Any]], List[str]]]
+    written: Optional[Tuple[List[Dict[str, Any]], List[str]]] = None
     if args.write or args.write_only:
         matrix = os.path.abspath(args.matrix or matrix_path())
         written = write_matrix_block(combos_file.combos, settings.evidence, matrix)
