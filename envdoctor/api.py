@@ -26,22 +26,22 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
 
-from envdoctor.checks import CheckContext, run_checks
-from envdoctor.checks.requirement_files import load_requirement_files
 from envdoctor.errors import UsageError
-from envdoctor.findings import Finding
-from envdoctor.matrix import Matrix, load_matrix
 from envdoctor.probe import DEFAULT_TIMEOUT, start_probe
 from envdoctor.progress import Progress
-from envdoctor.recipes import Recipe, default_recipe, find_recipe, load_recipes
-from envdoctor.report import Report, analyze_devices
-from envdoctor.resources import matrix_path
 from envdoctor.snapshot import Snapshot, load_snapshot
 
-if TYPE_CHECKING:  # imported when used: `check` needs none of them
+# The rest of the pipeline is imported where it is used, after the probe has started: on
+# 2 cores, envdoctor's own imports then overlap with the target reading its metadata (half of
+# `envdoctor check`'s time; see bench/check_vs_pip_check.py).
+if TYPE_CHECKING:
+    from envdoctor.findings import Finding
     from envdoctor.fix import ApplyResult, Plan
     from envdoctor.fix.transaction import Transaction
+    from envdoctor.matrix import Matrix
     from envdoctor.pip_runner import PipOptions
+    from envdoctor.recipes import Recipe
+    from envdoctor.report import Report
     from envdoctor.smoke.result import SmokeResult
 
 __all__ = ["Progress", "FixPlan", "Target", "diagnose", "take_snapshot", "choose_recipe",
@@ -72,28 +72,39 @@ def _is_snapshot_file(target: str) -> bool:
 
 
 def _load(target: Target, matrix_file: Optional[str], timeout: float
-          ) -> Tuple[Snapshot, str, Matrix]:
+          ) -> Tuple[Snapshot, str, "Matrix"]:
     """The snapshot, where it came from (``probe`` | ``file``) and the matrix. A probe runs
-    in the target while envdoctor loads its matrix and recipes: on 2 cores this hides most of
-    envdoctor's own start-up."""
-    matrix_file = matrix_file or matrix_path()
+    in the target while envdoctor imports its checks and loads its matrix and recipes."""
     if isinstance(target, Snapshot):
-        return target, "file", load_matrix(matrix_file)
+        return target, "file", _matrix(matrix_file)
     if isinstance(target, str) and _is_snapshot_file(target):
-        return load_snapshot(target), "file", load_matrix(matrix_file)
+        return load_snapshot(target), "file", _matrix(matrix_file)
     pending = start_probe(target, timeout=timeout)
     try:
-        matrix: Optional[Matrix] = load_matrix(matrix_file)
+        import envdoctor.checks  # noqa: F401 - the checks' own imports, while the probe runs
+        from envdoctor.recipes import load_recipes
+
+        matrix: Optional["Matrix"] = _matrix(matrix_file)
         load_recipes()
     except Exception:  # noqa: BLE001 - said properly below, after the probe's own errors
         matrix = None
     snapshot = pending.snapshot()
-    return snapshot, "probe", matrix or load_matrix(matrix_file)
+    return snapshot, "probe", matrix or _matrix(matrix_file)
 
 
-def choose_recipe(recipe: Union[None, str, Recipe], snapshot: Snapshot) -> Optional[Recipe]:
+def _matrix(matrix_file: Optional[str]) -> "Matrix":
+    from envdoctor.matrix import load_matrix
+    from envdoctor.resources import matrix_path
+
+    return load_matrix(matrix_file or matrix_path())
+
+
+def choose_recipe(recipe: Union[None, str, "Recipe"], snapshot: Snapshot
+                  ) -> Optional["Recipe"]:
     """The recipe to hold ``snapshot`` to: the one named (a name or a .yaml path), none for
     ``"none"``, else the newest lab that supports the snapshot's Python."""
+    from envdoctor.recipes import Recipe, default_recipe, find_recipe, load_recipes
+
     if isinstance(recipe, Recipe):
         return recipe
     if recipe and recipe.lower() == "none":
@@ -108,8 +119,9 @@ def choose_recipe(recipe: Union[None, str, Recipe], snapshot: Snapshot) -> Optio
     return default_recipe(snapshot, recipes)
 
 
-def deep_check(snapshot: Snapshot, recipe: Optional[Recipe], matrix: Optional[Matrix] = None,
-               *, python: Optional[str] = None, timeout: float = DEEP_TIMEOUT) -> List[Finding]:
+def deep_check(snapshot: Snapshot, recipe: Optional["Recipe"],
+               matrix: Optional["Matrix"] = None, *, python: Optional[str] = None,
+               timeout: float = DEEP_TIMEOUT) -> List["Finding"]:
     """Findings from importing the recipe's modules and symbols in the target, each in its own
     child process (``check --deep``)."""
     from envdoctor.deep import deep_findings, plan_imports, run_deep
@@ -118,7 +130,7 @@ def deep_check(snapshot: Snapshot, recipe: Optional[Recipe], matrix: Optional[Ma
     symbols = list(recipe.symbols) if recipe else []
     packages = [p.name for p in recipe.packages] if recipe else []
     groups = plan_imports(snapshot, symbols, packages)
-    rules = (matrix or load_matrix(matrix_path())).matching(snapshot)
+    rules = (matrix or _matrix(None)).matching(snapshot)
     return deep_findings(run_deep(python, groups, timeout=timeout), python, rules)
 
 
@@ -134,7 +146,7 @@ def smoke_train(python: Optional[str] = None, *, device: Optional[str] = None,
                      on_event=progress.smoke_event)
 
 
-def _smoke_findings(python: str, progress: Progress) -> List[Finding]:
+def _smoke_findings(python: str, progress: Progress) -> List["Finding"]:
     from envdoctor.smoke.findings import smoke_findings
 
     class StageLines(Progress):  # a finished stage as one progress line
@@ -146,10 +158,11 @@ def _smoke_findings(python: str, progress: Progress) -> List[Finding]:
 
 
 def diagnose(target: Target = None, *, lab: object = None,
-             recipe: Union[None, str, Recipe] = None, deep: bool = False, smoke: bool = False,
+             recipe: Union[None, str, "Recipe"] = None, deep: bool = False, smoke: bool = False,
              requirement_files: Sequence[str] = (), matrix_file: Optional[str] = None,
              strict: bool = False, timeout: float = DEFAULT_TIMEOUT,
-             deep_timeout: float = DEEP_TIMEOUT, progress: Optional[Progress] = None) -> Report:
+             deep_timeout: float = DEEP_TIMEOUT, progress: Optional[Progress] = None
+             ) -> "Report":
     """Check an environment: ``envdoctor check``.
 
     ``target``: see :data:`Target`. ``recipe``: a lab's name, a recipe file, ``"none"``, or
@@ -160,13 +173,17 @@ def diagnose(target: Target = None, *, lab: object = None,
     started = time.time()
     progress = progress or _QUIET
     snapshot, source, matrix = _load(target, matrix_file, timeout)
+    from envdoctor.checks import CheckContext, run_checks
+    from envdoctor.checks.requirement_files import load_requirement_files
+    from envdoctor.report import Report, analyze_devices
+
     chosen = choose_recipe(recipe, snapshot)
     if source == "file" and (deep or smoke):
         raise UsageError("--%s %s in the target interpreter; it cannot run on a saved "
                          "snapshot (--from)" % (("deep", "imports modules") if deep
                                                 else ("smoke", "trains")))
     lines = load_requirement_files(list(requirement_files)) if requirement_files else ()
-    extra: List[Finding] = []
+    extra: List["Finding"] = []
     if deep:
         progress.update("importing the lab's modules in %s ..." % snapshot.executable)
         extra += deep_check(snapshot, chosen, matrix, timeout=deep_timeout)
@@ -192,7 +209,7 @@ class FixPlan:
     resolver, the errors predicted to remain) and what applying it needs."""
 
     plan: "Plan"
-    report: Report
+    report: "Report"
     options: "PipOptions"
     pip_note: str = ""  # why another pip than the target's runs ('' when none)
     unfinished: Tuple["Transaction", ...] = ()  # earlier fixes here that did not finish
@@ -213,14 +230,13 @@ class FixPlan:
                 % (tx.id, tx.journal.get("status"), tx.id) for tx in self.unfinished]
 
 
-def _matrix_of(report: Report) -> Matrix:
-    context = report.context
-    if isinstance(context, CheckContext) and context.matrix is not None:
-        return context.matrix
-    return load_matrix(matrix_path())
+def _matrix_of(report: "Report") -> "Matrix":
+    """The matrix the report was judged with (the bundled one for a report made elsewhere)."""
+    matrix = getattr(report.context, "matrix", None)
+    return matrix if matrix is not None else _matrix(None)
 
 
-def plan_fix(report: Report, *, options: Optional["PipOptions"] = None,
+def plan_fix(report: "Report", *, options: Optional["PipOptions"] = None,
              move_framework: bool = False, use_lock: bool = True,
              progress: Optional[Progress] = None) -> FixPlan:
     """The smallest set of pins that fixes the report's errors, confirmed by ``pip install
@@ -253,7 +269,7 @@ def apply_fix(plan: FixPlan, *, verify_deep: bool = True,
     recipe, matrix = plan.report.recipe, _matrix_of(plan.report)
     verify = None
     if verify_deep and recipe is not None and recipe.symbols:
-        def verify(after: Snapshot) -> List[Finding]:
+        def verify(after: Snapshot) -> List["Finding"]:
             return deep_check(after, recipe, matrix, python=plan.python, timeout=deep_timeout)
 
     return apply_plan(plan.plan, matrix, recipe, plan.options, verify=verify,

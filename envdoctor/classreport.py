@@ -13,6 +13,11 @@ import time
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from envdoctor import __version__
+from envdoctor.api import diagnose
+from envdoctor.findings import pip_install_command
+from envdoctor.render.html import esc
+from envdoctor.report import REPORT_SCHEMA
+from envdoctor.snapshot import Snapshot, SnapshotError
 
 __all__ = ["ClassReport", "read_entry", "build_class_report", "expand_inputs",
            "render_class_html"]
@@ -48,8 +53,6 @@ def _rule_id(finding: Dict[str, Any]) -> Optional[str]:
 
 def _fix_key(finding: Dict[str, Any]) -> Optional[str]:
     """A finding's fix without the student's own interpreter path, so fixes can be counted."""
-    from envdoctor.findings import pip_install_command
-
     fix = finding.get("fix") or {}
     reqs = [str(r) for r in fix.get("requirements") or []]
     if reqs:
@@ -88,10 +91,6 @@ def read_entry(path: str, recipe: Optional[str] = None,
                matrix_file: Optional[str] = None) -> Dict[str, Any]:
     """One student's environment as a row of the class report (status: healthy, broken or
     unreadable)."""
-    from envdoctor.api import diagnose
-    from envdoctor.report import REPORT_SCHEMA
-    from envdoctor.snapshot import Snapshot, SnapshotError
-
     try:
         with open(path, "r", encoding="utf-8") as handle:
             data = json.load(handle)
@@ -245,8 +244,6 @@ footer{color:#57606a;font-size:12px;margin-top:18px}
 
 
 def _e(value: Any) -> str:
-    from envdoctor.render.html import esc
-
     return esc(value)
 
 

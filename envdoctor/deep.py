@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from envdoctor.findings import Evidence, Finding, Fix, Severity
+from envdoctor.findings import Evidence, Finding, Fix, Severity, pip_install_command
 from envdoctor.probe import probe_script
 from envdoctor.snapshot import Snapshot, canonical_name
 from envdoctor.subproc import describe_exit, run_child
@@ -150,8 +150,6 @@ def _explained(text: str) -> Optional[Tuple[str, Optional[str], Optional[str]]]:
 def _from_rules(text: str, rules: Sequence[Any], python: str
                 ) -> Optional[Tuple[str, Optional[str], Optional[str]]]:
     """A matching compatibility rule whose recorded error appears in ``text``."""
-    from envdoctor.findings import pip_install_command
-
     for rule in rules:
         if rule.error and rule.error in text:
             fix = pip_install_command(rule.fix_requirements, python) \

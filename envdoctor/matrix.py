@@ -5,6 +5,7 @@ The file format is documented in ``docs/matrix-schema.md`` (and at the top of
 :class:`~envdoctor.yamlfile.DataFileError` naming the line of a bad entry.
 """
 
+import os
 import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
@@ -292,8 +293,6 @@ _CACHE: Dict[Tuple[str, float], Matrix] = {}
 
 def load_matrix(path: str) -> Matrix:
     """The validated matrix; loaded once per process (per file version)."""
-    import os
-
     try:
         key = (os.path.abspath(path), os.path.getmtime(path))
     except OSError:

@@ -6,13 +6,19 @@ data (:class:`PrelabResult`) that renders as HTML through IPython's display prot
 plain text anywhere else. Nothing here prompts or waits for input; IPython is not imported.
 """
 
+import argparse
 import os
 import shlex
 import sys
 from typing import Any, Dict, List, Optional
 
+from envdoctor.api import apply_fix, diagnose, plan_fix
 from envdoctor.errors import EXIT_ERROR, EnvdoctorError, UsageError
+from envdoctor.pip_runner import PipError
 from envdoctor.progress import Progress
+from envdoctor.render.html import notebook_fix_lines, render_error_html, render_html
+from envdoctor.render.text import plain, render_report_lines
+from envdoctor.subproc import kill_process_group, start_stream
 
 __all__ = ["PrelabResult", "prelab", "load_ipython_extension", "envdoctor_magic"]
 
@@ -65,8 +71,6 @@ class PrelabResult:
         """The fix as notebook lines (``%pip install ...``); [] when there is nothing to do."""
         if self.report is None:
             return []
-        from envdoctor.render.html import notebook_fix_lines
-
         return notebook_fix_lines(self.report, self.in_kernel)
 
     @property
@@ -83,8 +87,6 @@ class PrelabResult:
     def text(self) -> str:
         if self.report is None:
             return "envdoctor could not check this environment: %s\n" % self.error
-        from envdoctor.render.text import plain, render_report_lines
-
         out: List[str] = []
         if self.outcome:
             out.append("%s %s" % (self.outcome.get("headline", ""),
@@ -108,8 +110,6 @@ class PrelabResult:
         return "\n".join(out) + ("\n" if out else "") + body
 
     def html(self) -> str:
-        from envdoctor.render.html import render_error_html, render_html
-
         if self.report is None:
             return render_error_html(str(self.error))
         return render_html(self.report, in_kernel=self.in_kernel, verbose=self.verbose,
@@ -154,9 +154,6 @@ class _Say(Progress):
 def _apply_fix(report: Any, progress: Progress) -> Dict[str, Any]:
     """``envdoctor fix --apply --yes`` on the report's environment (:func:`envdoctor.api.
     plan_fix`, then :func:`~envdoctor.api.apply_fix`), as an outcome for the cell."""
-    from envdoctor.api import apply_fix, plan_fix
-    from envdoctor.pip_runner import PipError
-
     try:
         fix = plan_fix(report, progress=progress)
     except PipError as exc:
@@ -200,8 +197,6 @@ def prelab(recipe: Optional[str] = None, python: Optional[str] = None, deep: boo
     also import the lab's modules in child processes. ``fix``: apply the fix like
     ``envdoctor fix --apply --yes`` (progress is printed unless ``quiet``). Never prompts.
     """
-    from envdoctor.api import diagnose
-
     say = _Say(quiet)
     target = python or sys.executable
     try:
@@ -238,8 +233,6 @@ MAGIC_USAGE = """\
 
 
 def _check_parser() -> Any:
-    import argparse
-
     class Parser(argparse.ArgumentParser):
         def error(self, message: str) -> None:  # never SystemExit inside a kernel
             raise UsageError(message)
@@ -262,8 +255,6 @@ def _check_parser() -> Any:
 def _run_cli(argv: List[str]) -> int:
     """Another envdoctor command, in a child process with no stdin (it can never wait for an
     answer); its output is streamed into the cell."""
-    from envdoctor.subproc import kill_process_group, start_stream
-
     proc = start_stream([sys.executable, "-m", "envdoctor"] + argv,
                         env=dict(os.environ, NO_COLOR="1"), merge_stderr=True)
     assert proc.stdout is not None

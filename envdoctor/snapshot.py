@@ -8,7 +8,6 @@ was saved on another machine (``envdoctor snapshot -o env.json``). Checks only e
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field, fields
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -25,8 +24,11 @@ class SnapshotError(EnvdoctorError):
 
 
 def canonical_name(name: str) -> str:
-    """PEP 503 normalisation: ``Foo_Bar.baz`` -> ``foo-bar-baz``."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+    """PEP 503 normalisation: ``Foo_Bar.baz`` -> ``foo-bar-baz`` (packaging's own)."""
+    # Imported here: this module loads before the probe starts, packaging while it runs.
+    from packaging.utils import canonicalize_name
+
+    return str(canonicalize_name(name))
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import json
 import sys
 from typing import Any, Dict, List, Optional, Set, TextIO
 
+from envdoctor.console import emit, use_colour
 from envdoctor.render.text import Line, plain
 from envdoctor.smoke.result import SmokeResult, Stage
 
@@ -119,8 +120,6 @@ class LiveDisplay:
     lines; otherwise plain lines, flushed one by one. Nothing is shown for ``--json``."""
 
     def __init__(self, stream: Optional[TextIO] = None, rich: Optional[bool] = None) -> None:
-        from envdoctor.console import use_colour
-
         self.stream = stream or sys.stdout
         isatty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.rich = isatty if rich is None else rich
@@ -142,8 +141,6 @@ class LiveDisplay:
                     text.append(chunk, style=(style or None) if self.colour else None)
                 self._progress.console.print(text, highlight=False, soft_wrap=True)
             return
-        from envdoctor.console import emit
-
         emit(lines, self.stream)
 
     # -- the runner's callback
@@ -195,8 +192,6 @@ class LiveDisplay:
                 body = stage_lines(stage, verbose)
                 lines.extend(body[1:] if stage.name in self.shown else body)
         lines.extend(footer_lines(result))
-        from envdoctor.console import emit
-
         emit(lines, self.stream)
 
 
