@@ -137,7 +137,8 @@ class Report:
         reqs = self.fix_requirements
         if not reqs:
             return None
-        return pip_install_command(list(reqs), self.snapshot.interpreter.executable)
+        return _once(self, "_combined_fix", lambda: pip_install_command(
+            list(reqs), self.snapshot.interpreter.executable))
 
     def summary(self) -> Dict[str, Any]:
         return dict(_once(self, "_summary", self._summary))

@@ -9,7 +9,7 @@ import os
 from typing import List
 
 __all__ = ["matrix_path", "recipes_dir", "package_dir", "data_path", "api_index_path",
-           "signatures_path"]
+           "signatures_path", "cache_dir"]
 
 package_dir = os.path.dirname(os.path.abspath(__file__))
 
@@ -53,3 +53,12 @@ def recipe_files() -> List[str]:
     except OSError:
         return []
     return [os.path.join(folder, n) for n in names if n.endswith((".yaml", ".yml"))]
+
+
+def cache_dir(*parts: str) -> str:
+    """envdoctor's cache folder for this user (``$XDG_CACHE_HOME/envdoctor``; override with
+    ``ENVDOCTOR_CACHE_DIR``): only things that can be rebuilt, never state."""
+    base = os.environ.get("ENVDOCTOR_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+        "envdoctor")
+    return os.path.join(base, *parts)

@@ -1,19 +1,25 @@
-"""Load YAML with line numbers, so a bad matrix or recipe entry is reported by its line."""
+"""Load YAML with line numbers, so a bad matrix or recipe entry is reported by its line.
 
+A file parsed once is kept as JSON in the user's cache folder, keyed by a hash of its bytes:
+the next ``envdoctor check`` reads that instead and never imports PyYAML (a third of its own
+start-up). JSON, not pickle: a cache file is only ever data. Anything JSON cannot hold exactly
+is simply not cached.
+"""
+
+import datetime
+import hashlib
+import json
+import os
 from typing import Any, Dict, Optional
 
-import yaml
-
 from envdoctor.errors import EnvdoctorError
+from envdoctor.resources import cache_dir
 
 __all__ = ["DataFileError", "load_yaml", "load_document", "LINE_KEY", "line_of"]
 
 LINE_KEY = "__line__"
-
-try:
-    _Base = yaml.CSafeLoader  # type: Any
-except AttributeError:  # PyYAML built without libyaml
-    _Base = yaml.SafeLoader
+_CACHE_VERSION = "1"  # bump when what load_yaml returns changes
+_DATE = "__date__"
 
 
 class DataFileError(EnvdoctorError):
@@ -27,28 +33,86 @@ class DataFileError(EnvdoctorError):
         super().__init__("%s: %s" % (where, message))
 
 
-class _LineLoader(_Base):  # type: ignore[misc, valid-type]
-    pass
+def _parse(path: str, text: str) -> Any:
+    import yaml  # only when a file is not in the cache
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it
+
+    class LineLoader(base):  # type: ignore[misc, valid-type]
+        pass
+
+    def construct_mapping(loader: Any, node: Any, deep: bool = False) -> Dict[Any, Any]:
+        mapping = loader.construct_mapping(node, deep=deep)
+        mapping[LINE_KEY] = node.start_mark.line + 1
+        return mapping
+
+    LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+                               construct_mapping)
+    try:
+        return yaml.load(text, Loader=LineLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise DataFileError(path, mark.line + 1 if mark else None, "not valid YAML: %s" % exc)
 
 
-def _construct_mapping(loader: Any, node: Any, deep: bool = False) -> Dict[Any, Any]:
-    mapping = loader.construct_mapping(node, deep=deep)
-    mapping[LINE_KEY] = node.start_mark.line + 1
+def _to_json(value: Any) -> Any:
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return {_DATE: value.isoformat()}
+    raise TypeError("not cached: %r" % type(value).__name__)
+
+
+def _from_json(mapping: Dict[str, Any]) -> Any:
+    if len(mapping) == 1 and _DATE in mapping:
+        return datetime.date(*(int(p) for p in mapping[_DATE].split("-")))
     return mapping
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+def _cache_file(raw: bytes) -> str:
+    digest = hashlib.sha1(_CACHE_VERSION.encode() + b"\0" + raw).hexdigest()
+    return cache_dir("data", digest + ".json")
+
+
+def _cached(path: str) -> Any:
+    try:
+        with open(path, "r", encoding="utf-8") as handle:
+            return json.load(handle, object_hook=_from_json)
+    except (OSError, ValueError):
+        return None
+
+
+def _store(path: str, data: Any) -> None:
+    """Keep ``data`` as JSON if JSON gives back exactly the same (a YAML key like ``3.10``
+    would come back a string); a cache that cannot be written is no error."""
+    try:
+        text = json.dumps(data, default=_to_json)
+        if json.loads(text, object_hook=_from_json) != data:
+            return
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        partial = "%s.%d.tmp" % (path, os.getpid())
+        with open(partial, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(partial, path)
+    except (OSError, TypeError, ValueError):
+        pass
 
 
 def load_yaml(path: str) -> Any:
     try:
-        with open(path, "r", encoding="utf-8") as handle:
-            return yaml.load(handle, Loader=_LineLoader)
+        with open(path, "rb") as handle:
+            raw = handle.read()
     except OSError as exc:
         raise DataFileError(path, None, "cannot read: %s" % (exc.strerror or exc))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise DataFileError(path, mark.line + 1 if mark else None, "not valid YAML: %s" % exc)
+    cache = _cache_file(raw)
+    data = _cached(cache)
+    if data is not None:
+        return data
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataFileError(path, None, "not UTF-8: %s" % exc)
+    data = _parse(path, text)
+    _store(cache, data)
+    return data
 
 
 def line_of(data: Any) -> Optional[int]:
