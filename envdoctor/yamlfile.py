@@ -1,15 +1,15 @@
 """Load YAML with line numbers, so a bad matrix or recipe entry is reported by its line.
 
-A file parsed once is kept as JSON in the user's cache folder, keyed by a hash of its bytes:
-the next ``envdoctor check`` reads that instead and never imports PyYAML (a third of its own
-start-up). JSON, not pickle: a cache file is only ever data. Anything JSON cannot hold exactly
-is simply not cached.
+A file parsed once is kept as JSON in the user's cache folder, keyed by its path, size,
+modification time and a CRC of its bytes (two writes within one clock tick share an mtime): the next ``envdoctor check`` reads that instead and never imports PyYAML
+(a third of its own start-up). JSON, not pickle: a cache file is only ever data. Anything JSON
+cannot hold exactly is simply not cached.
 """
 
 import datetime
-import hashlib
 import json
 import os
+import zlib
 from typing import Any, Dict, Optional
 
 from envdoctor.errors import EnvdoctorError
@@ -67,26 +67,39 @@ def _from_json(mapping: Dict[str, Any]) -> Any:
     return mapping
 
 
-def _cache_file(raw: bytes) -> str:
-    digest = hashlib.sha1(_CACHE_VERSION.encode() + b"\0" + raw).hexdigest()
-    return cache_dir("data", digest + ".json")
-
-
-def _cached(path: str) -> Any:
+def _cache_key(path: str, raw: bytes) -> list:
+    """What identifies this version of the file."""
     try:
-        with open(path, "r", encoding="utf-8") as handle:
-            return json.load(handle, object_hook=_from_json)
+        mtime = os.stat(path).st_mtime_ns
+    except OSError:
+        mtime = 0
+    return [_CACHE_VERSION, os.path.abspath(path), len(raw), mtime, zlib.crc32(raw)]
+
+
+def _cache_file(key: list) -> str:
+    name = "%08x" % (zlib.crc32(key[1].encode("utf-8", "replace")) & 0xFFFFFFFF)
+    return cache_dir("data", "%s-%s.json" % (os.path.basename(key[1]), name))
+
+
+def _cached(key: list) -> Any:
+    try:
+        with open(_cache_file(key), "r", encoding="utf-8") as handle:
+            entry = json.load(handle, object_hook=_from_json)
     except (OSError, ValueError):
         return None
+    if not isinstance(entry, dict) or entry.get("key") != key:
+        return None  # another version of the file (or another file of that name)
+    return entry.get("data")
 
 
-def _store(path: str, data: Any) -> None:
+def _store(key: list, data: Any) -> None:
     """Keep ``data`` as JSON if JSON gives back exactly the same (a YAML key like ``3.10``
     would come back a string); a cache that cannot be written is no error."""
     try:
-        text = json.dumps(data, default=_to_json)
-        if json.loads(text, object_hook=_from_json) != data:
+        text = json.dumps({"key": key, "data": data}, default=_to_json)
+        if json.loads(text, object_hook=_from_json)["data"] != data:
             return
+        path = _cache_file(key)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         partial = "%s.%d.tmp" % (path, os.getpid())
         with open(partial, "w", encoding="utf-8") as handle:
@@ -102,8 +115,8 @@ def load_yaml(path: str) -> Any:
             raw = handle.read()
     except OSError as exc:
         raise DataFileError(path, None, "cannot read: %s" % (exc.strerror or exc))
-    cache = _cache_file(raw)
-    data = _cached(cache)
+    key = _cache_key(path, raw)
+    data = _cached(key)
     if data is not None:
         return data
     try:
@@ -111,7 +124,7 @@ def load_yaml(path: str) -> Any:
     except UnicodeDecodeError as exc:
         raise DataFileError(path, None, "not UTF-8: %s" % exc)
     data = _parse(path, text)
-    _store(cache, data)
+    _store(key, data)
     return data
 
 
