@@ -174,3 +174,28 @@ def test_every_code_in_the_source_is_documented():
     assert used and sorted(used - set(CODES)) == []
     for code in sorted(used):
         assert envdoctor("explain", code).returncode == 0, code
+
+
+def test_fix_judges_as_check_does_with_requirement_files(broken_venv, tmp_path):
+    """`fix -r FILE` plans from the same findings as `check -r FILE` (one diagnosis)."""
+    wheels = tmp_path / "wheels"
+    build_wheel(wheels, "tokenizers", "0.14.1")
+    build_wheel(wheels, "sentencepiece", "0.2.0")
+    lab = tmp_path / "lab.txt"
+    lab.write_text("sentencepiece\n")
+    env = {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheels),
+           "ENVDOCTOR_STATE_DIR": str(tmp_path / "state")}
+    checked = check_json("--python", broken_venv.python, "--recipe", "none", "-r", str(lab))
+    proc = envdoctor("fix", "--python", broken_venv.python, "--recipe", "none", "-r", str(lab),
+                     "--json", env=env)
+    assert proc.returncode == 1, proc.stderr
+    plan = json.loads(proc.stdout)["plan"]
+    errors = lambda found: sorted((f["code"], f["packages"][0]) for f in found  # noqa: E731
+                                  if f["severity"] == "error")
+    assert errors(plan["errors_before"]) == errors(checked["findings"]) == [
+        ("ED101", "transformers"), ("ED301", "sentencepiece")]
+    actions = {a["package"]: a["action"] for a in plan["actions"]}
+    assert actions == {"tokenizers": "downgrade", "sentencepiece": "install"}
+    without = json.loads(envdoctor("fix", "--python", broken_venv.python, "--recipe", "none",
+                                   "--json", env=env).stdout)["plan"]
+    assert errors(without["errors_before"]) == [("ED101", "transformers")]
