@@ -13,11 +13,8 @@ import time
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from envdoctor import __version__
-from envdoctor.api import diagnose
 from envdoctor.findings import pip_install_command
 from envdoctor.render.html import esc
-from envdoctor.report import REPORT_SCHEMA
-from envdoctor.snapshot import Snapshot, SnapshotError
 
 __all__ = ["ClassReport", "read_entry", "build_class_report", "expand_inputs",
            "render_class_html"]
@@ -91,6 +88,10 @@ def read_entry(path: str, recipe: Optional[str] = None,
                matrix_file: Optional[str] = None) -> Dict[str, Any]:
     """One student's environment as a row of the class report (status: healthy, broken or
     unreadable)."""
+    from envdoctor.api import diagnose
+    from envdoctor.report import REPORT_SCHEMA
+    from envdoctor.snapshot import Snapshot, SnapshotError
+
     try:
         with open(path, "r", encoding="utf-8") as handle:
             data = json.load(handle)
