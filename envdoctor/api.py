@@ -261,19 +261,29 @@ def apply_fix(plan: FixPlan, *, verify_deep: bool = True,
               deep_timeout: float = VERIFY_DEEP_TIMEOUT,
               progress: Optional[Progress] = None) -> "ApplyResult":
     """Carry out ``plan`` as a transaction (``envdoctor fix --apply``): save the state, pip
-    install, check again (with ``verify_deep``, also the deep imports the recipe asks for),
-    and roll back by itself if anything fails or is interrupted."""
+    install, check again (the report's ``-r`` files too; with ``verify_deep``, also the deep
+    imports the recipe asks for), and roll back by itself if anything fails or is
+    interrupted."""
+    from envdoctor.checks import CheckContext, requirement_files
     from envdoctor.fix import apply_plan
 
     progress = progress or _QUIET
     recipe, matrix = plan.report.recipe, _matrix_of(plan.report)
-    verify = None
-    if verify_deep and recipe is not None and recipe.symbols:
-        def verify(after: Snapshot) -> List["Finding"]:
-            return deep_check(after, recipe, matrix, python=plan.python, timeout=deep_timeout)
+    lines = getattr(plan.report.context, "requirement_lines", ())
+    deep = verify_deep and recipe is not None and bool(recipe.symbols)
 
-    return apply_plan(plan.plan, matrix, recipe, plan.options, verify=verify,
-                      progress=progress.update)
+    def verify(after: Snapshot) -> List["Finding"]:
+        # fix.apply_plan re-runs the checks with matrix and recipe; these are the rest of
+        # what `check` judged the environment by
+        found = requirement_files.check(CheckContext(after, matrix, recipe,
+                                                     requirement_lines=lines))
+        if deep:
+            found += deep_check(after, recipe, matrix, python=plan.python,
+                                timeout=deep_timeout)
+        return found
+
+    return apply_plan(plan.plan, matrix, recipe, plan.options,
+                      verify=verify if (deep or lines) else None, progress=progress.update)
 
 
 # -- explain ----------------------------------------------------------------------------------

@@ -199,3 +199,23 @@ def test_fix_judges_as_check_does_with_requirement_files(broken_venv, tmp_path):
     without = json.loads(envdoctor("fix", "--python", broken_venv.python, "--recipe", "none",
                                    "--json", env=env).stdout)["plan"]
     assert errors(without["errors_before"]) == [("ED101", "transformers")]
+
+
+def test_fix_apply_with_requirement_files_checks_them_again(venv_factory, tmp_path):
+    wheels = tmp_path / "wheels"
+    venv = venv_factory("cli-fix-r")
+    venv.install_wheels(
+        build_wheel(wheels, "transformers", "4.35.0", requires=["tokenizers<0.15,>=0.14"]),
+        build_wheel(wheels, "tokenizers", "0.15.0"))
+    build_wheel(wheels, "tokenizers", "0.14.1")
+    build_wheel(wheels, "sentencepiece", "0.2.0")
+    lab = tmp_path / "lab.txt"
+    lab.write_text("sentencepiece\n")
+    env = {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheels),
+           "ENVDOCTOR_STATE_DIR": str(tmp_path / "state")}
+    proc = envdoctor("fix", "--python", venv.python, "--recipe", "none", "-r", str(lab),
+                     "--apply", "--yes", env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Fixed: envdoctor check passes" in proc.stdout
+    after = check_json("--python", venv.python, "--recipe", "none", "-r", str(lab))
+    assert after["summary"]["errors"] == 0
