@@ -72,7 +72,7 @@ def _is_snapshot_file(target: str) -> bool:
 
 
 def _load(target: Target, matrix_file: Optional[str], timeout: float
-          ) -> Tuple[Snapshot, str, "Matrix"]:
+          ) -> Tuple[Snapshot, str, Matrix]:
     """The snapshot, where it came from (``probe`` | ``file``) and the matrix. A probe runs
     in the target while envdoctor imports its checks and loads its matrix and recipes."""
     if isinstance(target, Snapshot):
@@ -84,7 +84,7 @@ def _load(target: Target, matrix_file: Optional[str], timeout: float
         import envdoctor.checks  # noqa: F401 - the checks' own imports, while the probe runs
         from envdoctor.recipes import load_recipes
 
-        matrix: Optional["Matrix"] = _matrix(matrix_file)
+        matrix: Optional[Matrix] = _matrix(matrix_file)
         load_recipes()
     except Exception:  # noqa: BLE001 - said properly below, after the probe's own errors
         matrix = None
@@ -92,15 +92,15 @@ def _load(target: Target, matrix_file: Optional[str], timeout: float
     return snapshot, "probe", matrix or _matrix(matrix_file)
 
 
-def _matrix(matrix_file: Optional[str]) -> "Matrix":
+def _matrix(matrix_file: Optional[str]) -> Matrix:
     from envdoctor.matrix import load_matrix
     from envdoctor.resources import matrix_path
 
     return load_matrix(matrix_file or matrix_path())
 
 
-def choose_recipe(recipe: Union[None, str, "Recipe"], snapshot: Snapshot
-                  ) -> Optional["Recipe"]:
+def choose_recipe(recipe: Union[None, str, Recipe], snapshot: Snapshot
+                  ) -> Optional[Recipe]:
     """The recipe to hold ``snapshot`` to: the one named (a name or a .yaml path), none for
     ``"none"``, else the newest lab that supports the snapshot's Python."""
     from envdoctor.recipes import Recipe, default_recipe, find_recipe, load_recipes
@@ -119,9 +119,9 @@ def choose_recipe(recipe: Union[None, str, "Recipe"], snapshot: Snapshot
     return default_recipe(snapshot, recipes)
 
 
-def deep_check(snapshot: Snapshot, recipe: Optional["Recipe"],
-               matrix: Optional["Matrix"] = None, *, python: Optional[str] = None,
-               timeout: float = DEEP_TIMEOUT) -> List["Finding"]:
+def deep_check(snapshot: Snapshot, recipe: Optional[Recipe],
+               matrix: Optional[Matrix] = None, *, python: Optional[str] = None,
+               timeout: float = DEEP_TIMEOUT) -> List[Finding]:
     """Findings from importing the recipe's modules and symbols in the target, each in its own
     child process (``check --deep``)."""
     from envdoctor.deep import deep_findings, plan_imports, run_deep
@@ -136,7 +136,7 @@ def deep_check(snapshot: Snapshot, recipe: Optional["Recipe"],
 
 def smoke_train(python: Optional[str] = None, *, device: Optional[str] = None,
           level: str = "mindspore", timeout: Optional[float] = None,
-          progress: Optional[Progress] = None) -> "SmokeResult":
+          progress: Optional[Progress] = None) -> SmokeResult:
     """Train the toy GPT in ``python``, stage by stage (``envdoctor smoke``)."""
     from envdoctor.smoke.runner import DEFAULT_TIMEOUT as SMOKE_TIMEOUT
     from envdoctor.smoke.runner import run_smoke
@@ -146,7 +146,7 @@ def smoke_train(python: Optional[str] = None, *, device: Optional[str] = None,
                      on_event=progress.smoke_event)
 
 
-def _smoke_findings(python: str, progress: Progress) -> List["Finding"]:
+def _smoke_findings(python: str, progress: Progress) -> List[Finding]:
     from envdoctor.smoke.findings import smoke_findings
 
     class StageLines(Progress):  # a finished stage as one progress line
@@ -158,11 +158,11 @@ def _smoke_findings(python: str, progress: Progress) -> List["Finding"]:
 
 
 def diagnose(target: Target = None, *, lab: object = None,
-             recipe: Union[None, str, "Recipe"] = None, deep: bool = False, smoke: bool = False,
+             recipe: Union[None, str, Recipe] = None, deep: bool = False, smoke: bool = False,
              requirement_files: Sequence[str] = (), matrix_file: Optional[str] = None,
              strict: bool = False, timeout: float = DEFAULT_TIMEOUT,
              deep_timeout: float = DEEP_TIMEOUT, progress: Optional[Progress] = None
-             ) -> "Report":
+             ) -> Report:
     """Check an environment: ``envdoctor check``.
 
     ``target``: see :data:`Target`. ``recipe``: a lab's name, a recipe file, ``"none"``, or
@@ -183,7 +183,7 @@ def diagnose(target: Target = None, *, lab: object = None,
                          "snapshot (--from)" % (("deep", "imports modules") if deep
                                                 else ("smoke", "trains")))
     lines = load_requirement_files(list(requirement_files)) if requirement_files else ()
-    extra: List["Finding"] = []
+    extra: List[Finding] = []
     if deep:
         progress.update("importing the lab's modules in %s ..." % snapshot.executable)
         extra += deep_check(snapshot, chosen, matrix, timeout=deep_timeout)
@@ -208,11 +208,11 @@ class FixPlan:
     """A fix for a report's environment: :class:`envdoctor.fix.Plan` (pins confirmed by pip's
     resolver, the errors predicted to remain) and what applying it needs."""
 
-    plan: "Plan"
-    report: "Report"
-    options: "PipOptions"
+    plan: Plan
+    report: Report
+    options: PipOptions
     pip_note: str = ""  # why another pip than the target's runs ('' when none)
-    unfinished: Tuple["Transaction", ...] = ()  # earlier fixes here that did not finish
+    unfinished: Tuple[Transaction, ...] = ()  # earlier fixes here that did not finish
 
     @property
     def needed(self) -> bool:
@@ -230,13 +230,13 @@ class FixPlan:
                 % (tx.id, tx.journal.get("status"), tx.id) for tx in self.unfinished]
 
 
-def _matrix_of(report: "Report") -> "Matrix":
+def _matrix_of(report: Report) -> Matrix:
     """The matrix the report was judged with (the bundled one for a report made elsewhere)."""
     matrix = getattr(report.context, "matrix", None)
     return matrix if matrix is not None else _matrix(None)
 
 
-def plan_fix(report: "Report", *, options: Optional["PipOptions"] = None,
+def plan_fix(report: Report, *, options: Optional[PipOptions] = None,
              move_framework: bool = False, use_lock: bool = True,
              progress: Optional[Progress] = None) -> FixPlan:
     """The smallest set of pins that fixes the report's errors, confirmed by ``pip install
@@ -259,7 +259,7 @@ def plan_fix(report: "Report", *, options: Optional["PipOptions"] = None,
 
 def apply_fix(plan: FixPlan, *, verify_deep: bool = True,
               deep_timeout: float = VERIFY_DEEP_TIMEOUT,
-              progress: Optional[Progress] = None) -> "ApplyResult":
+              progress: Optional[Progress] = None) -> ApplyResult:
     """Carry out ``plan`` as a transaction (``envdoctor fix --apply``): save the state, pip
     install, check again (the report's ``-r`` files too; with ``verify_deep``, also the deep
     imports the recipe asks for), and roll back by itself if anything fails or is
@@ -272,7 +272,7 @@ def apply_fix(plan: FixPlan, *, verify_deep: bool = True,
     lines = getattr(plan.report.context, "requirement_lines", ())
     deep = verify_deep and recipe is not None and bool(recipe.symbols)
 
-    def verify(after: Snapshot) -> List["Finding"]:
+    def verify(after: Snapshot) -> List[Finding]:
         # fix.apply_plan re-runs the checks with matrix and recipe; these are the rest of
         # what `check` judged the environment by
         found = requirement_files.check(CheckContext(after, matrix, recipe,

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 __all__ = ["plan_lines", "plan_result_json", "apply_result_json"]
 
 
-def plan_lines(plan: "Plan", recipe: Optional[Recipe]) -> List[str]:
+def plan_lines(plan: Plan, recipe: Optional[Recipe]) -> List[str]:
     """The plan as lines: each change, pip's confirmation, what would remain, the same by hand."""
     lines = ["Plan for %s%s" % (plan.python, " (lab %s)" % recipe.name if recipe else "")]
     if plan.lock_source:
@@ -49,14 +49,14 @@ def plan_lines(plan: "Plan", recipe: Optional[Recipe]) -> List[str]:
     return lines
 
 
-def apply_result_json(result: "ApplyResult") -> Dict[str, Any]:
+def apply_result_json(result: ApplyResult) -> Dict[str, Any]:
     return {"ok": result.ok, "message": result.message,
             "transaction": result.transaction.id if result.transaction else None,
             "rolled_back": result.rolled_back, "rollback_exact": result.rollback_exact,
             "remaining": [f.to_dict() for f in result.after]}
 
 
-def plan_result_json(plan: "Plan", result: Optional["ApplyResult"] = None) -> Dict[str, Any]:
+def plan_result_json(plan: Plan, result: Optional[ApplyResult] = None) -> Dict[str, Any]:
     """``envdoctor fix --json``: the plan, whether it was applied, and what applying did."""
     return {"plan": plan.to_dict(), "applied": bool(result and result.ok),
             "result": apply_result_json(result) if result is not None else None}
