@@ -133,3 +133,20 @@ def test_plan_fix_warns_of_an_unfinished_fix_of_the_same_environment(monkeypatch
     assert fix.warnings == ["an unfinished fix (%s, failed) was found for this environment; "
                             "`envdoctor rollback %s` restores the state before it"
                             % (tx.id, tx.id)]
+
+
+def test_a_live_diagnosis_reports_its_deep_step(tmp_path):
+    """This interpreter, probed for real; --deep says what it imports, through Progress."""
+    import sys
+
+    class Recorder(api.Progress):
+        def __init__(self):
+            self.steps = []
+
+        def update(self, message):
+            self.steps.append(message)
+
+    progress = Recorder()
+    report = api.diagnose(None, recipe="none", deep=True, progress=progress)
+    assert report.source == "probe" and report.snapshot.executable == sys.executable
+    assert progress.steps == ["importing the lab's modules in %s ..." % sys.executable]
