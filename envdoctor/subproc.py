@@ -1,13 +1,18 @@
 """Run commands in a target interpreter without ever hanging or crashing envdoctor.
 
 A child gets its own process group so that a timeout kills it together with anything it
-started (a hung import can leave grandchildren holding our pipes).
+started (a hung import can leave grandchildren holding our pipes). On POSIX a child is done
+when it exits, not when its pipes close: a daemon it left behind holding stdout cannot turn a
+finished child into a hung one. Output can be capped (``limit``), so a flooding child costs
+a bounded amount of memory.
 """
 
 import os
+import selectors
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
@@ -62,10 +67,14 @@ class RunningChild:
                  input_text: Optional[str], error: Optional[str] = None) -> None:
         self.argv, self.proc, self.input_text, self.error = argv, proc, input_text, error
 
-    def wait(self, timeout: float) -> ChildResult:
+    def wait(self, timeout: float, limit: Optional[int] = None) -> ChildResult:
+        """Wait up to ``timeout`` seconds; keep at most ``limit`` bytes of each stream (its
+        start and its end, the middle cut out), or all of it when ``limit`` is None."""
         argv, proc = self.argv, self.proc
         if proc is None:
             return ChildResult(argv, None, "", "", False, self.error)
+        if os.name == "posix":
+            return self._wait_posix(timeout, limit)
         try:
             out, err = proc.communicate(self.input_text, timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -79,6 +88,131 @@ class RunningChild:
             if proc.poll() is None:
                 _kill_group(proc)
         return ChildResult(argv, proc.returncode, out or "", err or "", False)
+
+    def _wait_posix(self, timeout: float, limit: Optional[int]) -> ChildResult:
+        proc = self.proc
+        assert proc is not None
+        deadline = time.monotonic() + timeout
+        streams = {proc.stdout: _Capped(limit), proc.stderr: _Capped(limit)}
+        pending = (self.input_text or "").encode("utf-8")
+        with selectors.DefaultSelector() as selector:
+            for stream in streams:
+                os.set_blocking(stream.fileno(), False)
+                selector.register(stream, selectors.EVENT_READ)
+            if proc.stdin is not None:
+                if pending:
+                    os.set_blocking(proc.stdin.fileno(), False)
+                    selector.register(proc.stdin, selectors.EVENT_WRITE)
+                else:
+                    proc.stdin.close()
+            timed_out = False
+            try:
+                while selector.get_map():
+                    if proc.poll() is not None:
+                        # Exited: take what is already in the pipes, not what a grandchild
+                        # holding them might write one day.
+                        _drain(selector, streams, time.monotonic() + 0.5)
+                        break
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        timed_out = True
+                        break
+                    for key, _ in selector.select(min(left, 0.05)):
+                        if key.fileobj is proc.stdin:
+                            pending = _feed(selector, proc.stdin, pending)
+                        else:
+                            _read_into(selector, key.fileobj, streams[key.fileobj])
+                if not timed_out:
+                    try:
+                        proc.wait(max(0.0, deadline - time.monotonic()))
+                    except subprocess.TimeoutExpired:
+                        timed_out = True
+            finally:
+                if timed_out or proc.poll() is None:
+                    _kill_group(proc)
+                    try:
+                        proc.wait(5)
+                    except subprocess.TimeoutExpired:
+                        pass
+                    _drain(selector, streams, time.monotonic() + 0.5)
+                for stream in list(streams) + [proc.stdin]:
+                    if stream is not None:
+                        stream.close()
+        out, err = (streams[proc.stdout].text(), streams[proc.stderr].text())
+        if timed_out:
+            return ChildResult(self.argv, None, out, err, True)
+        return ChildResult(self.argv, proc.returncode, out, err, False)
+
+
+class _Capped:
+    """Bytes read from a stream: all of them, or the first and last ``limit // 2`` with a
+    note of how much was cut between."""
+
+    def __init__(self, limit: Optional[int]) -> None:
+        self.limit = limit
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.cut = 0
+
+    def add(self, data: bytes) -> None:
+        if self.limit is None:
+            self.head += data
+            return
+        room = self.limit // 2 - len(self.head)
+        if room > 0:
+            self.head += data[:room]
+            data = data[room:]
+        self.tail += data
+        extra = len(self.tail) - (self.limit - self.limit // 2)
+        if extra > 0:
+            del self.tail[:extra]
+            self.cut += extra
+
+    def text(self) -> str:
+        middle = b"\n[... %d bytes cut ...]\n" % self.cut if self.cut else b""
+        raw = bytes(self.head) + middle + bytes(self.tail)
+        # What text mode (universal newlines) gave before: \r\n and \r read as \n.
+        return raw.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _read_into(selector: "selectors.BaseSelector", stream, sink: _Capped) -> bool:
+    """One read from a readable stream; False (and unregistered) at end of file."""
+    try:
+        data = os.read(stream.fileno(), 65536)
+    except BlockingIOError:
+        return True
+    except OSError:
+        data = b""
+    if not data:
+        selector.unregister(stream)
+        return False
+    sink.add(data)
+    return True
+
+
+def _drain(selector: "selectors.BaseSelector", streams: Dict, until: float) -> None:
+    """Read what the pipes hold now (a flooding grandchild is cut off at ``until``)."""
+    while time.monotonic() < until:
+        ready = [key.fileobj for key, _ in selector.select(0)
+                 if key.fileobj in streams]
+        if not ready:
+            return
+        for stream in ready:
+            _read_into(selector, stream, streams[stream])
+
+
+def _feed(selector: "selectors.BaseSelector", stdin, pending: bytes) -> bytes:
+    try:
+        written = os.write(stdin.fileno(), pending[:65536])
+    except BlockingIOError:
+        return pending
+    except OSError:  # the child closed its stdin: it does not want the rest
+        written = len(pending)
+    pending = pending[written:]
+    if not pending:
+        selector.unregister(stdin)
+        stdin.close()
+    return pending
 
 
 def start_child(

@@ -1,4 +1,8 @@
-"""Snapshot probe: run by the *target* interpreter, prints one JSON document on stdout.
+"""Snapshot probe: run by the *target* interpreter, writes one JSON document.
+
+``snapshot_probe.py --output FILE`` writes it to FILE (what envdoctor does: the target's own
+stdout may carry banners from sitecustomize, .pth files or wrapper scripts); without it the
+document goes to stdout.
 
 Standard library only, and it must stay importable by CPython 3.7: this file runs inside
 environments envdoctor is diagnosing, which may be broken in any way. It never imports a
@@ -293,8 +297,29 @@ def interpreter():
     }
 
 
-def main():
+def write_private(path, text):
+    """Write ``text`` to ``path`` readable by this user only, whole or not at all (a probe
+    killed half-way leaves no half document behind)."""
+    part = path + ".part"
+    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(part, path)
+
+
+def output_path(argv):
+    """The FILE of ``--output FILE`` (or ``--output=FILE``), else None: print to stdout."""
+    for i, arg in enumerate(argv):
+        if arg == "--output" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--output="):
+            return arg[len("--output="):]
+    return None
+
+
+def main(argv=None):
     started = time.time()
+    output = output_path(sys.argv[1:] if argv is None else argv)
     # Running this file puts its own folder first on sys.path; that folder is envdoctor's,
     # not the target's, so it must not show up in the snapshot.
     here = os.path.dirname(os.path.abspath(__file__))
@@ -344,8 +369,11 @@ def main():
     # --- end devices
     snapshot["probe_seconds"] = round(time.time() - started, 4)
     out = json.dumps(snapshot)
-    sys.stdout.write(out)
-    sys.stdout.flush()
+    if output:
+        write_private(output, out)
+    else:
+        sys.stdout.write(out)
+        sys.stdout.flush()
     # --- devices: an NVML call that never returned is left in a daemon thread; exit without
     # waiting on it (or on the driver's exit handlers).
     if device_probe is not None and getattr(device_probe, "HUNG", False):
