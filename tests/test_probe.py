@@ -268,3 +268,67 @@ def test_subprocess_output_is_capped_at_both_ends():
     assert "bytes cut" in result.stdout and len(result.stdout) < 1100
     everything = start_child(["sh", "-c", "yes middle | head -n 100000"]).wait(20)
     assert everything.stdout.count("middle") == 100000  # no limit: all of it, as before
+
+
+# ------------------------------------------------------------- names and top-level packages
+
+
+def _dist_info(site, folder, metadata, top_level=None, record=None):
+    meta = site / folder
+    meta.mkdir()
+    (meta / "METADATA").write_text(metadata)
+    if top_level is not None:
+        (meta / "top_level.txt").write_text(top_level)
+    if record is not None:
+        (meta / "RECORD").write_text(record)
+    return meta
+
+
+def test_a_hostile_name_is_set_aside_never_listed(tmp_path):
+    from envdoctor.probe import probe
+
+    _, site = _bare_venv(tmp_path)
+    # A folded second Name line: pip's requirements file would read it as an option.
+    evil = _dist_info(site, "evil-1.0.dist-info",
+                      "Metadata-Version: 2.1\nName: evil\n --find-links http://host/\n"
+                      "Version: 1.0\n")
+    dash = _dist_info(site, "dash-1.0.dist-info",
+                      "Metadata-Version: 2.1\nName: -r /etc/passwd\nVersion: 1.0\n")
+    ctrl = _dist_info(site, "ctrl-1.0.dist-info",
+                      "Metadata-Version: 2.1\nName: ok\x1b]0;pwned\x07\nVersion: 1.0\n")
+    _dist_info(site, "fine_pkg-2.0.dist-info", "Metadata-Version: 2.1\nName: fine.pkg_2\n"
+               "Version: 2.0\n")
+    snap = probe(str(tmp_path / "lab" / "bin" / "python"))
+    names = [d.name for d in snap.distributions]
+    assert names == ["fine.pkg_2"]
+    invalid = sorted(snap.raw["invalid_distributions"], key=lambda i: i["path"])
+    assert invalid == [
+        {"path": str(ctrl), "name": "ok\x1b]0;pwned\x07"},
+        {"path": str(dash), "name": "-r /etc/passwd"},
+        {"path": str(evil), "name": "evil\n--find-links http://host/"},
+    ]
+
+
+def test_top_level_comes_from_top_level_txt_or_record(tmp_path):
+    from envdoctor.probe import probe
+
+    _, site = _bare_venv(tmp_path)
+    # Two framework distributions owning one package folder (issue 12): one built by
+    # setuptools (top_level.txt), one by another backend (RECORD only).
+    _dist_info(site, "mindspore-2.9.0.dist-info",
+               "Metadata-Version: 2.1\nName: mindspore\nVersion: 2.9.0\n",
+               top_level="mindspore\n",
+               record="mindspore/__init__.py,sha256=a,1\nother/x.py,,\n")
+    _dist_info(site, "mindspore_dev-2.6.0.dev20250323.dist-info",
+               "Metadata-Version: 2.1\nName: mindspore-dev\nVersion: 2.6.0.dev20250323\n",
+               record="mindspore/__init__.py,sha256=a,1\n"
+                      "mindspore/_c_expression.cpython-39-x86_64-linux-gnu.so,sha256=b,2\n"
+                      "mindspore_dev-2.6.0.dev20250323.dist-info/RECORD,,\n"
+                      "../../../bin/msrun,sha256=c,3\n__pycache__/x.cpython-39.pyc,,\n"
+                      "mindspore_dev.libs/libgomp.so.1,,\n_ms_helper.py,,\nLICENSE,,\n")
+    _dist_info(site, "bare-1.0.dist-info", "Metadata-Version: 2.1\nName: bare\nVersion: 1.0\n")
+    snap = probe(str(tmp_path / "lab" / "bin" / "python"))
+    by_name = {d.name: d for d in snap.distributions}
+    assert by_name["mindspore"].top_level == ("mindspore",)  # top_level.txt wins: cheap
+    assert by_name["mindspore-dev"].top_level == ("_ms_helper", "mindspore")
+    assert by_name["bare"].top_level == ()

@@ -41,6 +41,12 @@ def canonical(name):
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+# PEP 508 names: letters, digits, ".", "_", "-", beginning and ending with a letter or digit.
+# A Name with a newline, a space or a leading "-" ("--find-links http://host/" on a folded
+# second line) could become an option in a requirements file: such entries are set aside.
+VALID_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+
+
 def redact(name, value):
     if any(word in name.upper() for word in SECRET_WORDS):
         return "<redacted>"
@@ -148,6 +154,56 @@ def extension_archs(meta_dir, name):
     return sorted(archs)
 
 
+def _module_name(component):
+    """"six.py" -> "six", "_ext.cpython-311-x86_64-linux-gnu.so" -> "_ext", "pkg" -> "pkg";
+    None for what is not importable (foo.pth, foo-1.0.data, foo.libs)."""
+    if component.endswith((".py", ".so", ".pyd")):
+        component = component.split(".", 1)[0]
+    elif "." in component:
+        return None
+    return component if re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", component) else None
+
+
+# The first component of each RECORD path: "pkg/..." (a folder) or "mod.py," (a file). One
+# regex over the whole text: RECORDs run to 14,000 lines (mindspore), and a loop in Python
+# over every line tripled the probe's time.
+_RECORD_FIRST = re.compile(r'^"?([^/\\\n,"]+)(?:[/\\]|(,))', re.M)
+
+
+def record_top_level(record):
+    """The top-level packages and modules a RECORD installs: the first component of each
+    path, leaving out metadata, byte-code caches and what lies outside site-packages (paths
+    starting with ../ or /)."""
+    found = set()
+    for first, is_file in set(_RECORD_FIRST.findall(record)):
+        if first in ("..", ".", "__pycache__", "bin", "Scripts"):
+            continue
+        if is_file and not first.endswith((".py", ".so", ".pyd")):
+            continue  # LICENSE, foo.pth, a stray .pyc
+        name = _module_name(first)  # None for foo-1.0.dist-info, foo.libs
+        if name:
+            found.add(name)
+    return sorted(found)
+
+
+def top_level(meta_dir, is_dist_info):
+    """What a distribution puts at the top of site-packages: its top_level.txt when it has
+    one (setuptools writes it; cheap), else the first path components of its RECORD (wheels
+    from other build backends have no top_level.txt)."""
+    if not os.path.isdir(meta_dir):
+        return []
+    text = read_text(os.path.join(meta_dir, "top_level.txt"))
+    if text and text.strip():
+        names = set(line.strip().replace("\\", "/").split("/", 1)[0]
+                    for line in text.splitlines())
+        return sorted(n for n in names if n)
+    if is_dist_info:
+        record = read_text(os.path.join(meta_dir, "RECORD"))
+        if record:
+            return record_top_level(record)
+    return []
+
+
 def read_distribution(entry, meta_dir):
     is_dist_info = meta_dir.endswith(".dist-info")
     if os.path.isdir(meta_dir):
@@ -192,6 +248,7 @@ def read_distribution(entry, meta_dir):
         "metadata_format": "dist-info" if is_dist_info else "egg-info",
         "installer": None,
         "direct_url": None,
+        "top_level": top_level(meta_dir, is_dist_info),
     }
     if is_dist_info:
         installer = read_text(os.path.join(meta_dir, "INSTALLER"))
@@ -223,10 +280,14 @@ def iter_meta_dirs(entry):
 
 
 def distributions():
-    """Every distribution on sys.path; the first of each name wins, as for importers and pip."""
+    """Every distribution on sys.path; the first of each name wins, as for importers and pip.
+
+    Returns (distributions, metadata problems, invalid): entries whose Name is not a valid
+    name go to ``invalid`` as {"path", "name"} and nowhere else."""
     seen = {}
     out = []
     problems = []
+    invalid = []
     for entry in sys.path:
         if not entry:
             entry = os.getcwd()
@@ -242,6 +303,9 @@ def distributions():
             except Exception as exc:  # a broken metadata file is a finding, not a crash
                 problems.append({"path": meta, "error": "%s: %s" % (type(exc).__name__, exc)})
                 continue
+            if not VALID_NAME.match(dist["name"]):
+                invalid.append({"path": meta, "name": dist["name"][:200]})
+                continue
             if dist["metadata_path"].endswith("EGG-INFO"):
                 dist["location"] = os.path.dirname(entry) if entry.endswith(".egg") else entry
             key = dist["canonical_name"]
@@ -251,7 +315,7 @@ def distributions():
                 seen[key] = meta
                 dist["shadowed_by"] = None
             out.append(dist)
-    return out, problems
+    return out, problems, invalid
 
 
 def libc():
@@ -332,7 +396,7 @@ def main(argv=None):
         device_error = "device probe not importable: %s: %s" % (type(exc).__name__, exc)
     # --- end devices
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != here]
-    dists, problems = distributions()
+    dists, problems, invalid = distributions()
     pip_version = None
     for dist in dists:
         if dist["canonical_name"] == "pip" and dist["shadowed_by"] is None:
@@ -353,6 +417,7 @@ def main(argv=None):
         "pip": pip_version,
         "distributions": dists,
         "metadata_problems": problems,
+        "invalid_distributions": invalid,
         "environment_variables": environment_variables(),
         "devices": None,  # filled below (device_probe.collect)
         "probe_seconds": None,
