@@ -99,11 +99,11 @@ class PendingProbe:
             raise ProbeError(
                 "%s answered, but not with a snapshot: is it a Python 3.7+ interpreter? "
                 "(first output: %r)" % (target, (result.stdout or result.stderr)[:200])
-            )
+            ) from None
         try:
             return Snapshot.from_dict(data)
         except SnapshotError as exc:
-            raise ProbeError(str(exc))
+            raise ProbeError(str(exc)) from exc
 
 
 def _read_snapshot_file(path: str) -> Optional[str]:

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 __all__ = ["ChildResult", "RunningChild", "run_child", "start_child", "describe_exit"]
 
@@ -93,53 +93,25 @@ class RunningChild:
         proc = self.proc
         assert proc is not None
         deadline = time.monotonic() + timeout
-        streams = {proc.stdout: _Capped(limit), proc.stderr: _Capped(limit)}
-        pending = (self.input_text or "").encode("utf-8")
-        with selectors.DefaultSelector() as selector:
-            for stream in streams:
-                os.set_blocking(stream.fileno(), False)
-                selector.register(stream, selectors.EVENT_READ)
-            if proc.stdin is not None:
-                if pending:
-                    os.set_blocking(proc.stdin.fileno(), False)
-                    selector.register(proc.stdin, selectors.EVENT_WRITE)
-                else:
-                    proc.stdin.close()
-            timed_out = False
-            try:
-                while selector.get_map():
-                    if proc.poll() is not None:
-                        # Exited: take what is already in the pipes, not what a grandchild
-                        # holding them might write one day.
-                        _drain(selector, streams, time.monotonic() + 0.5)
-                        break
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        timed_out = True
-                        break
-                    for key, _ in selector.select(min(left, 0.05)):
-                        if key.fileobj is proc.stdin:
-                            pending = _feed(selector, proc.stdin, pending)
-                        else:
-                            _read_into(selector, key.fileobj, streams[key.fileobj])
-                if not timed_out:
-                    try:
-                        proc.wait(max(0.0, deadline - time.monotonic()))
-                    except subprocess.TimeoutExpired:
-                        timed_out = True
-            finally:
-                if timed_out or proc.poll() is None:
-                    _kill_group(proc)
-                    try:
-                        proc.wait(5)
-                    except subprocess.TimeoutExpired:
-                        pass
-                    _drain(selector, streams, time.monotonic() + 0.5)
-                for stream in list(streams) + [proc.stdin]:
-                    if stream is not None:
-                        stream.close()
-        out, err = (streams[proc.stdout].text(), streams[proc.stderr].text())
-        if timed_out:
+        pipes = _Pipes(proc, limit, (self.input_text or "").encode("utf-8"))
+        exited = False
+        try:
+            exited = pipes.pump(deadline)
+            if exited:
+                # Take what is already in the pipes, not what a grandchild holding them
+                # might write one day.
+                pipes.drain(0.5)
+        finally:
+            if not exited:
+                _kill_group(proc)
+                try:
+                    proc.wait(5)
+                except subprocess.TimeoutExpired:
+                    pass
+                pipes.drain(0.5)
+            pipes.close()
+        out, err = pipes.texts()
+        if not exited:
             return ChildResult(self.argv, None, out, err, True)
         return ChildResult(self.argv, proc.returncode, out, err, False)
 
@@ -175,44 +147,91 @@ class _Capped:
         return raw.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _read_into(selector: "selectors.BaseSelector", stream, sink: _Capped) -> bool:
-    """One read from a readable stream; False (and unregistered) at end of file."""
-    try:
-        data = os.read(stream.fileno(), 65536)
-    except BlockingIOError:
+class _Pipes:
+    """A child's stdin, stdout and stderr served by one select loop (POSIX)."""
+
+    def __init__(self, proc: "subprocess.Popen[str]", limit: Optional[int],
+                 pending: bytes) -> None:
+        assert proc.stdout is not None and proc.stderr is not None  # start_child pipes both
+        self.proc = proc
+        self.sinks = {
+            proc.stdout: _Capped(limit), proc.stderr: _Capped(limit)}  # type: Dict[Any, _Capped]
+        self.pending = pending
+        self.selector = selectors.DefaultSelector()
+        for stream in (proc.stdout, proc.stderr):
+            os.set_blocking(stream.fileno(), False)
+            self.selector.register(stream, selectors.EVENT_READ)
+        if proc.stdin is not None:
+            if pending:
+                os.set_blocking(proc.stdin.fileno(), False)
+                self.selector.register(proc.stdin, selectors.EVENT_WRITE)
+            else:
+                proc.stdin.close()
+
+    def pump(self, deadline: float) -> bool:
+        """Serve the pipes until the child exits (True) or the deadline passes (False)."""
+        while self.selector.get_map():
+            if self.proc.poll() is not None:
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            for key, _ in self.selector.select(min(left, 0.05)):
+                if key.fileobj is self.proc.stdin:
+                    self._feed()
+                else:
+                    self._read(key.fileobj)
+        try:  # every pipe is closed: now the exit itself
+            self.proc.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            return False
         return True
-    except OSError:
-        data = b""
-    if not data:
-        selector.unregister(stream)
-        return False
-    sink.add(data)
-    return True
 
+    def drain(self, seconds: float) -> None:
+        """Read what the pipes hold now (a flooding grandchild is cut off after ``seconds``)."""
+        until = time.monotonic() + seconds
+        while time.monotonic() < until:
+            ready = [key.fileobj for key, _ in self.selector.select(0)
+                     if key.fileobj in self.sinks]
+            if not ready:
+                return
+            for stream in ready:
+                self._read(stream)
 
-def _drain(selector: "selectors.BaseSelector", streams: Dict, until: float) -> None:
-    """Read what the pipes hold now (a flooding grandchild is cut off at ``until``)."""
-    while time.monotonic() < until:
-        ready = [key.fileobj for key, _ in selector.select(0)
-                 if key.fileobj in streams]
-        if not ready:
+    def texts(self) -> Tuple[str, str]:
+        return self.sinks[self.proc.stdout].text(), self.sinks[self.proc.stderr].text()
+
+    def close(self) -> None:
+        self.selector.close()
+        for stream in list(self.sinks) + [self.proc.stdin]:
+            if stream is not None:
+                stream.close()
+
+    def _read(self, stream: Any) -> None:
+        try:
+            data = os.read(stream.fileno(), 65536)
+        except BlockingIOError:
             return
-        for stream in ready:
-            _read_into(selector, stream, streams[stream])
+        except OSError:
+            data = b""
+        if data:
+            self.sinks[stream].add(data)
+        else:  # end of file
+            self.selector.unregister(stream)
 
-
-def _feed(selector: "selectors.BaseSelector", stdin, pending: bytes) -> bytes:
-    try:
-        written = os.write(stdin.fileno(), pending[:65536])
-    except BlockingIOError:
-        return pending
-    except OSError:  # the child closed its stdin: it does not want the rest
-        written = len(pending)
-    pending = pending[written:]
-    if not pending:
-        selector.unregister(stdin)
-        stdin.close()
-    return pending
+    def _feed(self) -> None:
+        stdin = self.proc.stdin
+        assert stdin is not None  # registered only when there is input to write
+        try:
+            written = os.write(stdin.fileno(), self.pending[:65536])
+        except BlockingIOError:
+            return
+        except OSError:  # the child closed its stdin: it does not want the rest
+            written = len(self.pending)
+        self.pending = self.pending[written:]
+        if not self.pending:
+            self.selector.unregister(stdin)
+            stdin.close()
 
 
 def start_child(
@@ -222,7 +241,7 @@ def start_child(
     cwd: Optional[str] = None,
 ) -> RunningChild:
     argv = [str(a) for a in argv]
-    kwargs = {}
+    kwargs = {}  # type: Dict[str, Any]
     if os.name == "posix":
         kwargs["start_new_session"] = True
     try:

@@ -332,3 +332,11 @@ def test_top_level_comes_from_top_level_txt_or_record(tmp_path):
     assert by_name["mindspore"].top_level == ("mindspore",)  # top_level.txt wins: cheap
     assert by_name["mindspore-dev"].top_level == ("_ms_helper", "mindspore")
     assert by_name["bare"].top_level == ()
+
+
+def test_subprocess_input_larger_than_a_pipe_is_fed_while_output_is_read():
+    from envdoctor.subproc import run_child
+
+    text = "".join("line %d\n" % i for i in range(50000))
+    result = run_child(["cat"], timeout=20, input_text=text)
+    assert result.ok and result.stdout == text
