@@ -420,20 +420,22 @@ def _name_rank(filename):
     return (0 if re.search(r"\.so\.\d", filename) else 1, len(filename))
 
 
-def probe_cuda(environ, root, system, sys_path, prefix, timeout):
-    cache, cache_error = ldconfig_cache(root, system, timeout)
-    libraries = []
-    by_real = {}
-    loader_dirs = set(_real(d) for d in set(os.path.dirname(p) for _s, _f, p in cache))
-    loader_dirs.update(_real(d) for d in _env_dirs(environ, "LD_LIBRARY_PATH"))
+class _CudaLibraries(object):
+    """The CUDA libraries found so far, one entry per real file (a library reached through
+    several links or folders is listed once, under its soname)."""
 
-    def add(path, source, on_loader_path, wheels=None):
+    def __init__(self, loader_dirs):
+        self.loader_dirs = loader_dirs  # real folders the dynamic loader searches
+        self.found = []
+        self._by_real = {}
+
+    def add(self, path, source, on_loader_path, wheels=None):
         filename = os.path.basename(path)
         real = _real(path)
         info = library_info(filename, os.path.basename(real))
         if info is None:
             return
-        known = by_real.get(real)
+        known = self._by_real.get(real)
         if known is not None:
             known["on_loader_path"] = known["on_loader_path"] or on_loader_path
             # Name it by its soname: libcudart.so.11.0 rather than .so or .so.11.6.55
@@ -446,70 +448,100 @@ def probe_cuda(environ, root, system, sys_path, prefix, timeout):
             info["package"] = "%s %s" % wheel
             if len(wheel[1]) > len(info["version"] or ""):
                 info["version"] = wheel[1]
-        by_real[real] = info
-        libraries.append(info)
+        self._by_real[real] = info
+        self.found.append(info)
 
-    def scan(folder, source, wheels=None):
-        on_path = _real(folder) in loader_dirs
+    def scan(self, folder, source, wheels=None):
+        on_path = _real(folder) in self.loader_dirs
         for name in listdir(folder):
             if CUDA_LIB.match(name):
-                add(os.path.join(folder, name), source, on_path, wheels)
+                self.add(os.path.join(folder, name), source, on_path, wheels)
 
+
+def _cuda_toolkit(home, source, loader_dirs):
+    """(the toolkit's entry, its library folders)."""
+    version = _toolkit_version(home)
+    lib_dirs = [os.path.join(home, d) for d in ("lib64", "lib")]
+    lib_dirs += [os.path.join(home, "targets", t, "lib")
+                 for t in listdir(os.path.join(home, "targets"))]
+    lib_dirs = [d for d in lib_dirs if os.path.isdir(d)]
+    kit = {"path": home, "source": source,
+           "version": version["version"] if version else None,
+           "cudart_version": version["cudart"] if version else None,
+           "nvcc": os.path.isfile(os.path.join(home, "bin", "nvcc")),
+           "lib_on_loader_path": any(_real(d) in loader_dirs for d in lib_dirs)}
+    return kit, lib_dirs
+
+
+def _cudnn_header(folder):
+    """{"path", "version"} from the first cuDNN header in ``folder`` that names a version."""
+    for header in ("cudnn_version.h", "cudnn.h"):
+        path = os.path.join(folder, header)
+        found = parse_cudnn_header(read_text(path))
+        if found:
+            return {"path": path, "version": found}
+    return None
+
+
+def _system_cudnn_headers(root, known):
+    out = []
+    for folder in ("/usr/include", "/usr/include/x86_64-linux-gnu",
+                   "/usr/include/aarch64-linux-gnu"):
+        header = _cudnn_header(_rooted(root, folder))
+        if header and all(h["path"] != header["path"] for h in known + out):
+            out.append(header)
+    return out
+
+
+def _toolkit_cudart_versions(libraries, toolkits):
+    """libcudart.so.13 inside a toolkit says only "13": take the toolkit's full version."""
+    for info in libraries:
+        if info["name"] != "cudart" or len((info["version"] or "").split(".")) >= 3:
+            continue
+        real = _real(info["path"])
+        for kit in toolkits:
+            if kit["cudart_version"] and real.startswith(_real(kit["path"]) + os.sep) \
+                    and kit["cudart_version"].startswith(info["version"] or ""):
+                info["version"] = kit["cudart_version"]
+                break
+
+
+def probe_cuda(environ, root, system, sys_path, prefix, timeout):
+    """CUDA libraries where the loader, CUDA_HOME, conda and pip wheels put them; toolkits
+    and cuDNN headers. Returns (section, the ldconfig cache for probe_mindspore)."""
+    cache, cache_error = ldconfig_cache(root, system, timeout)
+    loader_dirs = set(_real(d) for d in set(os.path.dirname(p) for _s, _f, p in cache))
+    loader_dirs.update(_real(d) for d in _env_dirs(environ, "LD_LIBRARY_PATH"))
+    libraries = _CudaLibraries(loader_dirs)
     for soname, _flags, path in cache:
         if CUDA_LIB.match(soname):
-            add(path, "ldconfig", True)
+            libraries.add(path, "ldconfig", True)
     for folder in _env_dirs(environ, "LD_LIBRARY_PATH"):
-        scan(folder, "LD_LIBRARY_PATH")
-
+        libraries.scan(folder, "LD_LIBRARY_PATH")
     toolkits = []
     cudnn_headers = []
     for home, source in _cuda_homes(environ, root, system):
-        version = _toolkit_version(home)
-        lib_dirs = [os.path.join(home, d) for d in ("lib64", "lib")]
-        lib_dirs += [os.path.join(home, "targets", t, "lib")
-                     for t in listdir(os.path.join(home, "targets"))]
-        lib_dirs = [d for d in lib_dirs if os.path.isdir(d)]
-        toolkits.append({"path": home, "source": source,
-                         "version": version["version"] if version else None,
-                         "cudart_version": version["cudart"] if version else None,
-                         "nvcc": os.path.isfile(os.path.join(home, "bin", "nvcc")),
-                         "lib_on_loader_path": any(_real(d) in loader_dirs for d in lib_dirs)})
+        kit, lib_dirs = _cuda_toolkit(home, source, loader_dirs)
+        toolkits.append(kit)
         for folder in lib_dirs:
-            scan(folder, "CUDA_HOME" if source != "default" else "cuda-dir")
-        for header in ("cudnn_version.h", "cudnn.h"):
-            path = os.path.join(home, "include", header)
-            found = parse_cudnn_header(read_text(path))
-            if found:
-                cudnn_headers.append({"path": path, "version": found})
-                break
+            libraries.scan(folder, "CUDA_HOME" if source != "default" else "cuda-dir")
+        header = _cudnn_header(os.path.join(home, "include"))
+        if header:
+            cudnn_headers.append(header)
     if system or root != os.sep:
-        for folder in ("/usr/include", "/usr/include/x86_64-linux-gnu",
-                       "/usr/include/aarch64-linux-gnu"):
-            for header in ("cudnn_version.h", "cudnn.h"):
-                path = _rooted(root, os.path.join(folder, header))
-                found = parse_cudnn_header(read_text(path))
-                if found and all(h["path"] != path for h in cudnn_headers):
-                    cudnn_headers.append({"path": path, "version": found})
-                    break
+        cudnn_headers += _system_cudnn_headers(root, cudnn_headers)
     if prefix and os.path.isdir(os.path.join(prefix, "conda-meta")):
-        scan(os.path.join(prefix, "lib"), "conda")
+        libraries.scan(os.path.join(prefix, "lib"), "conda")
     for entry in sys_path:
         nvidia = os.path.join(entry or os.curdir, "nvidia")
         if not os.path.isdir(nvidia):
             continue
         wheels = parse_wheel_dist_infos(listdir(entry))
         for sub in listdir(nvidia):
-            scan(os.path.join(nvidia, sub, "lib"), "pip", wheels)
-    for info in libraries:  # libcudart.so.13 inside a toolkit: take the toolkit's version
-        if info["name"] == "cudart" and len((info["version"] or "").split(".")) < 3:
-            real = _real(info["path"])
-            for kit in toolkits:
-                if kit["cudart_version"] and real.startswith(_real(kit["path"]) + os.sep) \
-                        and kit["cudart_version"].startswith(info["version"] or ""):
-                    info["version"] = kit["cudart_version"]
-                    break
+            libraries.scan(os.path.join(nvidia, sub, "lib"), "pip", wheels)
+    _toolkit_cudart_versions(libraries.found, toolkits)
     errors = [cache_error] if cache_error else []
-    return {"libraries": libraries, "toolkits": toolkits, "cudnn_headers": cudnn_headers,
+    return {"libraries": libraries.found, "toolkits": toolkits, "cudnn_headers": cudnn_headers,
             "loader_cache": bool(cache), "errors": errors}, cache
 
 
