@@ -215,17 +215,12 @@ def top_level(meta_dir, is_dist_info):
     return []
 
 
-def read_distribution(entry, meta_dir):
-    is_dist_info = meta_dir.endswith(".dist-info")
-    if os.path.isdir(meta_dir):
-        meta_file = os.path.join(meta_dir, "METADATA" if is_dist_info else "PKG-INFO")
-    else:  # a bare PKG-INFO-style .egg-info file
-        meta_file = meta_dir
-    headers = read_headers(meta_file)
+def metadata_fields(meta_file):
+    """(first value of each header by lower-case name, Requires-Dist list, Provides-Extra list)."""
     fields = {}
     requires = []
     extras = []
-    for key, value in headers:
+    for key, value in read_headers(meta_file):
         low = key.lower()
         if low == "requires-dist":
             requires.append(value)
@@ -233,20 +228,44 @@ def read_distribution(entry, meta_dir):
             extras.append(value)
         elif low not in fields:
             fields[low] = value
+    return fields, requires, extras
+
+
+def name_and_version(meta_dir, fields):
+    """Name and Version from the metadata, else from the folder name (foo-1.0.dist-info)."""
+    parts = os.path.basename(meta_dir).rsplit(".", 1)[0].split("-")
+    name = fields.get("name") or parts[0]
+    version = fields.get("version")
+    if version is None:
+        version = parts[1] if len(parts) > 1 else ""
+    return name, version
+
+
+def installer_facts(meta_dir):
+    """INSTALLER and direct_url.json of a .dist-info folder."""
+    installer = read_text(os.path.join(meta_dir, "INSTALLER"))
+    text = read_text(os.path.join(meta_dir, "direct_url.json"))
+    direct = None
+    if text:
+        try:
+            direct = json.loads(text)
+        except ValueError:
+            direct = {"invalid": text[:200]}
+    return (installer.strip() if installer else None), direct
+
+
+def read_distribution(entry, meta_dir):
+    is_dist_info = meta_dir.endswith(".dist-info")
+    if os.path.isdir(meta_dir):
+        meta_file = os.path.join(meta_dir, "METADATA" if is_dist_info else "PKG-INFO")
+    else:  # a bare PKG-INFO-style .egg-info file
+        meta_file = meta_dir
+    fields, requires, extras = metadata_fields(meta_file)
     if not is_dist_info and os.path.isdir(meta_dir) and not requires:
         text = read_text(os.path.join(meta_dir, "requires.txt"))
         if text:
             requires = requires_txt_to_dist(text)
-    name = fields.get("name")
-    if not name:
-        # Fall back on the directory name: foo-1.0.dist-info
-        base = os.path.basename(meta_dir).rsplit(".", 1)[0]
-        name = base.split("-")[0]
-    version = fields.get("version")
-    if version is None:
-        base = os.path.basename(meta_dir).rsplit(".", 1)[0]
-        parts = base.split("-")
-        version = parts[1] if len(parts) > 1 else ""
+    name, version = name_and_version(meta_dir, fields)
     dist = {
         "name": name,
         "canonical_name": canonical(name),
@@ -262,15 +281,7 @@ def read_distribution(entry, meta_dir):
         "top_level": top_level(meta_dir, is_dist_info),
     }
     if is_dist_info:
-        installer = read_text(os.path.join(meta_dir, "INSTALLER"))
-        if installer:
-            dist["installer"] = installer.strip()
-        direct = read_text(os.path.join(meta_dir, "direct_url.json"))
-        if direct:
-            try:
-                dist["direct_url"] = json.loads(direct)
-            except ValueError:
-                dist["direct_url"] = {"invalid": direct[:200]}
+        dist["installer"], dist["direct_url"] = installer_facts(meta_dir)
         if dist["canonical_name"] in ARCH_PACKAGES:
             dist["extension_archs"] = extension_archs(meta_dir, dist["canonical_name"])
     return dist
