@@ -13,7 +13,7 @@ uses the bundled data files, loaded once.
 
 from typing import Any, Tuple
 
-__all__ = ["explain_text", "bundled_sources"]
+__all__ = ["explain_text", "explain_findings", "bundled_sources"]
 
 _SOURCES = []  # type: list
 
@@ -37,3 +37,10 @@ def explain_text(text: str, matrix: Any = None, index: Any = None,
         matrix, index, signatures = bundled_sources()
     return explain(text, matrix, index, signatures,
                    matrix_path=getattr(matrix, "path", None)).explanations
+
+
+def explain_findings(text: str) -> Tuple[Any, ...]:
+    """The explanations of ``text`` as :class:`~envdoctor.findings.Finding` s (codes
+    ED401-ED409), the most authoritative first: what ``check --deep`` and ``smoke`` use."""
+    found = sorted(explain_text(text), key=lambda e: e.rank)
+    return tuple(e.finding() for e in found)

@@ -90,7 +90,8 @@ def matrix_explanation(rule: Any, matrix_path: Optional[str] = None) -> Explanat
     return Explanation(rule.title, rule.because, tuple(p.name for p in rule.packages if
                                                        not p.absent),
                        fix, _matrix_source(rule), "matrix", rule.id,
-                       rule.fix_text, tuple(evidence))
+                       rule.fix_text, tuple(evidence),
+                       requirements=tuple(rule.fix_requirements))
 
 
 def signature_explanation(sig: Signature, groups: Dict[str, str],
@@ -105,7 +106,8 @@ def signature_explanation(sig: Signature, groups: Dict[str, str],
                                       ", research note %s" % sig.ref if sig.ref else "")]
     packages = tuple(p for p in (fill(p, groups) or p for p in sig.packages) if p)
     return Explanation(fill(sig.title, groups) or sig.title, fill(sig.because, groups) or "",
-                       packages, fix, sig.source, "signature", sig.id, note, tuple(evidence))
+                       packages, fix, sig.source, "signature", sig.id, note, tuple(evidence),
+                       requirements=tuple(reqs))
 
 
 def _rule_applies(rule: Any, line: str, whole: str) -> bool:
@@ -173,7 +175,8 @@ def _not_installed(module: str) -> Explanation:
         (dist or module,), pip_install_command([dist]) if dist else None,
         "https://docs.python.org/3/library/exceptions.html#ModuleNotFoundError", "module",
         note=None if dist else "Install the distribution that provides %r into this "
-                               "interpreter (its name on PyPI may differ)." % module)
+                               "interpreter (its name on PyPI may differ)." % module,
+        requirements=(dist,) if dist else ())
 
 
 def _merge(primary: Explanation, other: Explanation, where: Optional[str] = None

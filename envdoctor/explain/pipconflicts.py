@@ -150,5 +150,5 @@ def conflict_explanations(conflicts: Sequence[Conflict]) -> List[Explanation]:
             note="Moving %s can break whatever needed %s; run `python -m pip check` "
                  "afterwards." % (first.b, first.bv) if first.bv else None,
             evidence=evidence + (("needed: " + shown,) if len(group) > 1 else ()),
-            line=first.line, line_number=first.line_number))
+            line=first.line, line_number=first.line_number, requirements=(wanted,)))
     return out
