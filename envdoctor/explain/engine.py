@@ -17,13 +17,22 @@ explained from a guess: a line no source recognises stays unexplained.
 
 import os
 import re
+import shlex
 from dataclasses import dataclass, replace
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from packaging.requirements import InvalidRequirement, Requirement
+
+from envdoctor.explain.ascend import CANN_ERROR, explain_ascend_log
+from envdoctor.explain.frameworks import explain_mindspore_cuda, explain_shadowed_checkout
 from envdoctor.explain.imports import (CANNOT_IMPORT, NO_MODULE, explain_cannot_import,
                                        explain_no_module)
+from envdoctor.explain.loader import explain_loader_line
 from envdoctor.explain.model import Explanation
+from envdoctor.explain.names import explain_name_line, load_names, python_fits
+from envdoctor.explain.numpyabi import explain_numpy_api
 from envdoctor.explain.pipconflicts import Conflict, conflict_explanations, parse_conflict
+from envdoctor.explain.pipinstall import explain_pip_install
 from envdoctor.explain.signatures import Signature, fill, first_match
 from envdoctor.explain.textutil import (frames_before, imported_names, looks_like_error,
                                         mentions, normalise, python_version, site_package,
@@ -57,6 +66,7 @@ class ExplainResult:
     explanations: Tuple[Explanation, ...]
     unexplained: Tuple[Tuple[int, str], ...]  # error-looking lines nothing explained
     lines: int
+    ends_early: bool = False  # the text stops inside a traceback, before its error line
 
     @property
     def exit_code(self) -> int:
@@ -65,7 +75,7 @@ class ExplainResult:
     def to_dict(self) -> Dict[str, Any]:
         return {"explanations": [e.to_dict() for e in self.explanations],
                 "unexplained": [{"line_number": n, "line": t} for n, t in self.unexplained],
-                "lines": self.lines}
+                "lines": self.lines, "ends_early": self.ends_early}
 
 
 # --- one source each ------------------------------------------------------------------------
@@ -94,33 +104,76 @@ def matrix_explanation(rule: Any, matrix_path: Optional[str] = None) -> Explanat
                        requirements=tuple(rule.fix_requirements))
 
 
+def _valid_requirement(text: str) -> bool:
+    try:
+        Requirement(text)
+    except InvalidRequirement:
+        return False
+    return True
+
+
+def visible_packages(packages: Sequence[str], requirements: Sequence[str], whole: str
+                     ) -> Tuple[str, ...]:
+    """The packages a cause may name: those the text shows (a path, an import, a message) and
+    those its fix moves. A table entry's other packages stay out of a traceback that never
+    touches them (no MindSpore in a ComfyUI traceback)."""
+    moved = set()
+    for req in requirements:
+        try:
+            moved.add(Requirement(req).name.lower())
+        except InvalidRequirement:
+            continue
+    out = []  # type: List[str]
+    for pkg in list(moved) + list(packages):
+        if pkg and pkg not in out and (pkg.lower() in moved or mentions(whole, [pkg])):
+            out.append(pkg)
+    # the packages the fix moves first, in the order the entry names them
+    order = {p.lower(): i for i, p in enumerate(packages)}
+    return tuple(sorted(out, key=lambda p: (p.lower() not in moved, order.get(p.lower(), 99))))
+
+
 def signature_explanation(sig: Signature, groups: Dict[str, str],
-                          table_path: Optional[str] = None) -> Explanation:
+                          table_path: Optional[str] = None, whole: Optional[str] = None
+                          ) -> Explanation:
+    # Text from the paste reaches a command only shell-quoted, and a pin only when it parses.
+    quoted = {k: shlex.quote(v) for k, v in groups.items()}
     reqs = [fill(r, groups) or r for r in sig.fix_requirements]
-    fix = pip_install_command(reqs) if reqs else fill(sig.fix_command, groups)
+    reqs = [r for r in reqs if _valid_requirement(r)]
+    command = fill(sig.fix_command, quoted)
+    fix = pip_install_command(reqs) if reqs else command
     note = fill(sig.fix_text, groups)
     if reqs and sig.fix_command:
-        note = "%s%s" % ("Then: %s. " % fill(sig.fix_command, groups), note or "")
+        note = "%s%s" % ("Then: %s. " % command, note or "")
     evidence = ["signature %r%s%s" % (sig.id, " (%s:%s)" % (os.path.basename(table_path), sig.line)
                                       if table_path and sig.line else "",
                                       ", research note %s" % sig.ref if sig.ref else "")]
     packages = tuple(p for p in (fill(p, groups) or p for p in sig.packages) if p)
+    if whole is not None:
+        packages = visible_packages(packages, reqs, whole)
     return Explanation(fill(sig.title, groups) or sig.title, fill(sig.because, groups) or "",
                        packages, fix, sig.source, "signature", sig.id, note, tuple(evidence),
                        requirements=tuple(reqs))
 
 
-def _rule_applies(rule: Any, line: str, whole: str) -> bool:
+def _rule_applies(rule: Any, line: str, whole: str, python: Optional[str]) -> bool:
+    """A rule's recorded error explains a line only in the rule's context: one of its packages
+    shows elsewhere in the text by name and, when the rule is about one Python, the text shows
+    that Python."""
     if not rule.error:
         return False
     error = " ".join(normalise(rule.error).split())
     if error not in " ".join(line.split()):
         return False
+    if rule.python is not None:
+        from envdoctor.versions import spec_contains
+
+        if python is None or spec_contains(rule.python, python + ".0") is not True:
+            return False
     names = [p.name for p in rule.packages if not p.absent]
     if not names:
         return True
     rest = " ".join(whole.split()).replace(error, " ")
-    return mentions(rest, names)
+    return mentions(rest, names, aliases=False)
 
 
 def _importer(lines: Sequence[str], index: int) -> Optional[str]:
@@ -197,6 +250,8 @@ def _combine(cands: List[Explanation]) -> List[Explanation]:
     primary = ordered[0]
     for other in ordered[1:]:
         primary = _merge(primary, other)
+        if primary.id is None and other.id and other.kind in ("signature", "matrix"):
+            primary = replace(primary, id=other.id)  # the table entry it also matches
         if other.fix and other.fix != primary.fix:
             primary = primary.with_evidence("%s fix: %s" % (_LABELS.get(other.kind, other.kind),
                                                             other.fix))
@@ -255,9 +310,62 @@ def _dedupe(found: List[Explanation]) -> List[Explanation]:
     return out
 
 
+def _fit_python(exp: Explanation, python: Optional[str]) -> Explanation:
+    """A pin below a release is no fix when the older release has no wheel for the Python in
+    the text (``pillow<10`` on Python 3.13): the command goes, the reason stays."""
+    if not exp.requirements or not python:
+        return exp
+    for entry in load_names():
+        if not entry.removed or python_fits(python, entry.python_max):
+            continue
+        if "%s<%s" % (entry.package, entry.removed) in [r.replace(" ", "").lower()
+                                                       for r in exp.requirements]:
+            return replace(exp, fix=None, requirements=(), no_fix_reason=(
+                "%s %s, the last release before %s, has no wheel for Python %s, so pinning it "
+                "does not help here: change the code%s." % (
+                    entry.package, entry.last_with, entry.removed, python,
+                    " to use %s" % entry.instead if entry.instead else "")))
+    return exp
+
+
+def _line_candidates(lines: Sequence[str], i: int, whole: str, python: Optional[str],
+                     matrix: Any, index: Any, table: Sequence[Signature],
+                     table_path: Optional[str], matrix_path: Optional[str]
+                     ) -> List[Explanation]:
+    """Everything that explains ``lines[i]``: what envdoctor ran or recorded first, then the
+    mechanisms that read the line in its context."""
+    line = lines[i]
+    cands = explain_shadowed_checkout(lines, i) + explain_mindspore_cuda(lines, i, whole)
+    for rule in matrix.rules if matrix is not None else ():
+        if _rule_applies(rule, line, whole, python):
+            cands.append(matrix_explanation(rule, matrix_path))
+    match = first_match(table, line, whole)
+    if match is not None:
+        cands.append(signature_explanation(match[0], match[1], table_path, whole))
+    cands += explain_numpy_api(lines, i)
+    cands += explain_name_line(lines, i, python)
+    cands += explain_loader_line(lines, i, whole)
+    if not any(c.kind == "names" for c in cands):
+        cands += _import_candidates(lines, i, index, python)
+    return [_fit_python(c, python) for c in cands]
+
+
+def _ends_early(lines: Sequence[str]) -> bool:
+    """Whether the text stops inside a traceback: its last line is a frame, the code under a
+    frame, or the Traceback header."""
+    tail = [l for l in lines if l.strip()]
+    if not tail:
+        return False
+    last = tail[-1].strip()
+    if last.startswith(("Traceback (most recent call last)", 'File "')):
+        return True
+    return len(tail) > 1 and tail[-2].strip().startswith('File "') and \
+        not looks_like_error(last)
+
+
 def explain_text(text: str, matrix: Any = None, index: Any = None, signatures: Any = None,
                  matrix_path: Optional[str] = None) -> ExplainResult:
-    """Explain what ``text`` (a traceback, pip's output, a student's paste) shows."""
+    """Explain what ``text`` (a traceback, pip's output, a loader or CANN log) shows."""
     lines = split_lines(text.rstrip("\n"))
     whole = "\n".join(lines)
     python = python_version(whole)
@@ -274,14 +382,8 @@ def explain_text(text: str, matrix: Any = None, index: Any = None, signatures: A
             conflicts.append(conflict)
             covered.add(i)
             continue
-        cands = []  # type: List[Explanation]
-        for rule in matrix.rules if matrix is not None else ():
-            if _rule_applies(rule, line, whole):
-                cands.append(matrix_explanation(rule, matrix_path))
-        match = first_match(table, line, whole)
-        if match is not None:
-            cands.append(signature_explanation(match[0], match[1], table_path))
-        cands += _import_candidates(lines, i, index, python)
+        cands = _line_candidates(lines, i, whole, python, matrix, index, table, table_path,
+                                 matrix_path)
         if not cands:
             continue
         covered.add(i)
@@ -297,7 +399,14 @@ def explain_text(text: str, matrix: Any = None, index: Any = None, signatures: A
         covered |= set(i for i, line in enumerate(lines) if _RESOLVER_HEADER in line)
         found += conflict_explanations(conflicts)
         found += _pip_matrix(conflicts, matrix, matrix_path)
+    for exp in explain_pip_install(lines, whole) + explain_ascend_log(lines, whole):
+        if exp.line_number:
+            covered.add(exp.line_number - 1)
+        if not any(f.line_number == exp.line_number and f.rank <= exp.rank for f in found):
+            found.append(exp)
     explanations = _dedupe(found)
     unexplained = tuple((i + 1, lines[i].strip()) for i in range(len(lines))
-                        if i not in covered and looks_like_error(lines[i]))
-    return ExplainResult(tuple(explanations), unexplained, len(lines))
+                        if i not in covered and (looks_like_error(lines[i]) or
+                                                 CANN_ERROR.search(lines[i])))
+    return ExplainResult(tuple(explanations), unexplained, len(lines),
+                         ends_early=not explanations and _ends_early(lines))

@@ -15,13 +15,15 @@ __all__ = ["Explanation", "KIND_RANK", "KIND_CODES", "KIND_CONFIDENCE"]
 
 # Which explanation wins when two explain the same line (lower first): what envdoctor ran or
 # read in a wheel beats a generic reading of the message, and any reading beats a guess.
-KIND_RANK = {"matrix": 0, "signature": 1, "api-index": 2, "names": 2, "loader": 3,
+KIND_RANK = {"shadow": 0, "device": 0, "matrix": 0, "signature": 1, "api-index": 2,
+             "names": 2, "loader": 3,
              "pip-install": 3, "pip-conflict": 3, "pip-missing": 3, "ascend": 3, "module": 4,
              "guess": 9}
 # The finding code of each kind of knowledge (documented in envdoctor.findings.CODES).
 KIND_CODES = {"signature": "ED401", "matrix": "ED402", "api-index": "ED403", "names": "ED403",
               "pip-conflict": "ED404", "pip-missing": "ED404", "module": "ED405",
-              "loader": "ED406", "pip-install": "ED407", "ascend": "ED408", "guess": "ED409"}
+              "loader": "ED406", "pip-install": "ED407", "ascend": "ED408", "guess": "ED409",
+              "shadow": "ED405", "device": "ED406"}
 # exact: this very text was seen and explained (a signature, a matrix rule's recorded error);
 # mechanism: envdoctor read the text (a soname, a wheel tag, a name) and reasoned from it.
 KIND_CONFIDENCE = {"signature": "exact", "matrix": "exact", "guess": "guess"}
