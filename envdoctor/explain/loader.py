@@ -26,6 +26,9 @@ __all__ = ["explain_loader_line", "GLIBCXX_GCC", "component_of", "needing_packag
 _CANNOT_OPEN = re.compile(r"(?P<lib>[\w.+-]*\.so(?:\.[\w.]+)?): cannot open shared object file")
 _UNDEFINED = re.compile(r"(?:(?P<path>[^\s:()'\"]+\.so[\d.]*):\s*)?undefined symbol:?\s*"
                         r"(?P<sym>[\w@.]+)(?:,\s*version\s+(?P<symver>[\w.+-]+))?")
+# glibc's wording when the versioned symbol is not in the library that was loaded
+_NOT_DEFINED = re.compile(r"symbol (?P<sym>\w+),? version (?P<symver>[\w.+-]+) not defined in "
+                          r"file (?P<file>[\w.+-]+)")
 _VERSION = re.compile(r"(?:(?P<provider>[^\s:()'\"]+\.so[\d.]*):\s*)?version\s+[`'\"]"
                       r"(?P<tag>(?P<kind>GLIBC|GLIBCXX|CXXABI)_(?P<ver>[\d.]+))['`\"]\s+not found"
                       r"(?:\s*\(required by\s+(?P<by>[^)]+)\))?")
@@ -249,6 +252,30 @@ def _undefined_symbol(found: "re.Match", lines: Sequence[str], index: int, line:
                        note=advice)
 
 
+def _not_defined(found: "re.Match", lines: Sequence[str], index: int, line: str
+                 ) -> List[Explanation]:
+    """``symbol S version libX.so.N not defined in file libX.so.N``: the libX that was loaded
+    is another build than the one its caller was linked with (two copies on the system)."""
+    lib = found.group("file")
+    comp = component_of(lib)
+    if comp is None:
+        return []
+    cid, what, _ = comp
+    needer = needing_package(lines, index, line)
+    return [Explanation(
+        "Two different copies of %s are mixed (%s)" % (lib, what),
+        "The %s that was loaded lacks %s, which the library linked against it expects: another "
+        "copy of %s (another CUDA install, a conda or pip copy) is found first." % (
+            lib, found.group("sym"), lib),
+        tuple(p for p in (needer, cid) if p), None,
+        "mechanism: the versioned symbol %s@%s" % (found.group("sym"), found.group("symver")),
+        "loader",
+        note="Find every %s on the system (`ldconfig -p | grep %s`, `find / -name '%s*'`) and "
+             "make the one that matches (the same cuBLAS / CUDA release as its partner library) "
+             "come first on LD_LIBRARY_PATH; remove the stray copy from it." % (
+                 lib, lib.split(".so")[0], lib.split(".so")[0]))]
+
+
 def _version_not_found(found: "re.Match", lines: Sequence[str], index: int, line: str
                        ) -> Explanation:
     kind, ver, tag = found.group("kind"), found.group("ver"), found.group("tag")
@@ -315,6 +342,9 @@ def explain_loader_line(lines: Sequence[str], index: int, whole: str) -> List[Ex
     if found:
         exp = _undefined_symbol(found, lines, index, line, whole)
         return [exp] if exp else []
+    found = _NOT_DEFINED.search(line)
+    if found:
+        return _not_defined(found, lines, index, line)
     for found in _CANNOT_OPEN.finditer(line):
         exp = _missing_library(found.group("lib"), lines, index, line, whole)
         if exp is not None:
