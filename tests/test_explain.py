@@ -500,3 +500,17 @@ def test_json_gives_packages_fix_confidence_source():
     assert {"packages", "fix", "no_fix_reason", "confidence", "source", "code"} <= set(exp)
     assert exp["code"] == "ED406" and exp["confidence"] == "mechanism"
     assert exp["fix"] is None and "libgl1" in exp["no_fix_reason"]
+
+
+def test_cuda_advice_fits_the_mindspore_version_in_the_text(sources):
+    one = ("OSError: MindSpore version 1.0.0 and cuda version 10.0 does not match,")
+    exp = explain(sources, one).explanations[0]
+    assert "CUDA 10.1" in exp.because and "11.6" not in exp.because
+    gpu_1x = ("pip install mindspore_gpu-1.2.0-cp37-cp37m-linux_x86_64.whl\n[ERROR] ME(1:1) "
+              "libcuda.so (need by mindspore-gpu) is not found, please confirm that "
+              "libmindspore_gpu.so is in directory")
+    exp = explain(sources, gpu_1x).explanations[0]
+    assert "CUDA 10.1" in (exp.note or "") and exp.confidence != "guess"
+    two = ("RuntimeError: Unsupported device target GPU. This process only supports one of "
+           "the ['CPU'].")
+    assert "CUDA 11.6" in (explain(sources, two).explanations[0].note or "")

@@ -56,9 +56,10 @@ def judge(case: Dict[str, Any], result: Any) -> Dict[str, Any]:
         return out
     wanted = _names(expect["packages"])
     hits = [e for e in exps if _names(e.packages) & wanted]
+    named = [e for e in exps if e.packages]  # naming no package is a miss, not a wrong one
     out["hit"] = bool(hits)
-    out["wrong"] = bool(exps) and not hits
-    out["confident_wrong"] = out["wrong"] and any(e.confidence != "guess" for e in exps)
+    out["wrong"] = bool(named) and not hits
+    out["confident_wrong"] = out["wrong"] and any(e.confidence != "guess" for e in named)
     if not hits:
         return out
     best = hits[0]

@@ -32,7 +32,7 @@ from envdoctor.explain.model import Explanation
 from envdoctor.explain.names import explain_name_line, load_names, python_fits
 from envdoctor.explain.numpyabi import explain_numpy_api
 from envdoctor.explain.pipconflicts import Conflict, conflict_explanations, parse_conflict
-from envdoctor.explain.pipinstall import explain_pip_install
+from envdoctor.explain.pipinstall import explain_invalid_version, explain_pip_install
 from envdoctor.explain.signatures import Signature, fill, first_match
 from envdoctor.explain.textutil import (frames_before, imported_names, looks_like_error,
                                         mentions, normalise, python_version, site_package,
@@ -343,6 +343,8 @@ def _line_candidates(lines: Sequence[str], i: int, whole: str, python: Optional[
     if match is not None:
         cands.append(signature_explanation(match[0], match[1], table_path, whole))
     cands += explain_numpy_api(lines, i)
+    if not cands:
+        cands += explain_invalid_version(lines, i, whole)
     cands += explain_name_line(lines, i, python)
     cands += explain_loader_line(lines, i, whole)
     if not any(c.kind == "names" for c in cands):

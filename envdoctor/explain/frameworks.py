@@ -50,10 +50,30 @@ def mindspore_cuda_advice(version: Optional[str]) -> str:
             "11.1 / 11.6 plugins only: use CUDA 11.6 with cuDNN 8.5, or the CPU." % version)
 
 
+_GPU_LINE = re.compile(r"need by mindspore-gpu|libmindspore_gpu\S* failed|Unsupported device "
+                       r"target GPU|Cuda \[[^\]]*\] version")
+
+
+def _is_1x(version: Optional[str]) -> bool:
+    return bool(version) and re.match(r"^[01]\.", version or "") is not None
+
+
 def explain_mindspore_cuda(lines: Sequence[str], index: int, whole: str) -> List[Explanation]:
+    """MindSpore's own CUDA messages, answered for the MindSpore version the text shows (the
+    signature table's CUDA 11 advice is for 2.x)."""
     found = _CUDA_MISMATCH.search(lines[index])
     if not found:
-        return []
+        version = mindspore_version(whole)
+        if not _GPU_LINE.search(lines[index]) or not _is_1x(version):
+            return []
+        return [Explanation(
+            "MindSpore %s's GPU backend cannot load its CUDA libraries" % version,
+            "MindSpore %s looks for the CUDA libraries its GPU build was made for; %s" % (
+                version, mindspore_cuda_advice(version)),
+            ("mindspore", "cuda"), None, "declared: MindSpore's release lists and install "
+            "pages (%s)" % _RELEASES, "device",
+            note="Install the CUDA (and cuDNN) this MindSpore release was built for and put "
+                 "its lib64 on LD_LIBRARY_PATH: %s" % mindspore_cuda_advice(version))]
     ms = found.group("ms")
     return [Explanation(
         "MindSpore %s does not run with the installed CUDA %s" % (ms, found.group("cuda")),

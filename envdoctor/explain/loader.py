@@ -179,11 +179,16 @@ def _missing_library(lib: str, lines: Sequence[str], index: int, line: str,
         cid = None
     else:
         cid, what, advice = comp
-    if cid == "cuda" and needer == "mindspore":
+    if cid in ("cuda", "cublas", "cudnn") and needer == "mindspore":
+        from envdoctor.explain.frameworks import mindspore_cuda_advice, mindspore_version
+
         built = _mindspore_cuda(whole)
+        version = mindspore_version(whole)
         if built:
             advice = ("This MindSpore wheel was built for %s; install that CUDA (not another "
                       "major version) and put its lib64 on LD_LIBRARY_PATH." % built)
+        elif version:
+            advice += " " + mindspore_cuda_advice(version)
     packages = tuple(p for p in (needer, cid) if p)
     title = "The dynamic loader cannot find %s (%s)%s" % (
         lib, what, ", which %s needs" % needer if needer else "")

@@ -25,7 +25,8 @@ from packaging.version import InvalidVersion, Version
 from envdoctor.explain.model import Explanation
 from envdoctor.explain.textutil import python_version
 
-__all__ = ["explain_pip_install", "describe_platform", "machine_facts"]
+__all__ = ["explain_pip_install", "explain_invalid_version", "describe_platform",
+           "machine_facts"]
 
 _TAGS_SOURCE = "https://packaging.python.org/en/latest/specifications/platform-compatibility-tags/"
 _WHEEL = re.compile(r"(?P<file>[\w.+!-]+\.whl) is not a supported wheel on this platform")
@@ -309,6 +310,54 @@ def _resolution_impossible(lines: Sequence[str]) -> List[Explanation]:
                  "from %s)." % (name, parent or "the parent"),
             line=line.strip(), line_number=number))
     return out
+
+
+_INVALID = re.compile(r"Invalid version: '(?P<version>[^']+)'(?: \(package: (?P<package>[\w.-]+)\))?")
+_PROJECT = re.compile(r"Obtaining file://(?P<path>\S+)|Processing (?P<local>[./~]\S*)"
+                      r"|pip install (?:-e )?(?P<dot>\.)(?:\s|\[|$)")
+
+
+def explain_invalid_version(lines: Sequence[str], index: int, whole: str
+                            ) -> List[Explanation]:
+    """``Invalid version: 'X'``: whose version it is. pip names an installed distribution
+    (``(package: X)``); a local project being installed has it in its own setup.py; only
+    otherwise is it some installed distribution that ``envdoctor check`` finds (ED104)."""
+    found = _INVALID.search(lines[index])
+    if not found:
+        return []
+    version, package = found.group("version"), found.group("package")
+    source = ("https://packaging.python.org/en/latest/specifications/version-specifiers/; "
+              "setuptools 66 made pkg_resources reject such versions "
+              "(https://setuptools.pypa.io/en/stable/history.html#v66-0-0)")
+    if package:
+        return [Explanation(
+            "The installed %s has a version pip and setuptools reject (%s)" % (package, version),
+            "%s reports its version as %s, which is not PEP 440; pip and setuptools 66 or newer "
+            "stop when they meet it (often a distribution installed by the OS package manager)."
+            % (package, version), (package.lower(), "setuptools"), None, source, "pip-install",
+            note="Upgrade or remove %s (if the OS installed it, use a venv without "
+                 "--system-site-packages), or keep setuptools below 66 for this install."
+                 % package)]
+    project = _PROJECT.search(whole)
+    if project:
+        path = project.group("path") or project.group("local") or ""
+        name = path.rstrip("/").rsplit("/", 1)[-1] if path else None
+        return [Explanation(
+            "The project being installed%s declares an invalid version (%s)" % (
+                " (%s)" % name if name else "", version),
+            "pip is installing a local project, and the version its setup.py / pyproject.toml "
+            "declares (%s) is not PEP 440; no installed package is at fault." % version,
+            ((name.lower(),) if name else ()), None, source, "pip-install",
+            note="Give the project a PEP 440 version in setup.py / pyproject.toml (e.g. "
+                 "4.4.4-main -> 4.4.4.dev0, a name -> 0.1.0), then install it again.")]
+    return [Explanation(
+        "A version pip cannot parse (%s)" % version,
+        "Recent pip and packaging reject versions that are not PEP 440: an installed "
+        "distribution or a requirement declares %s." % version, (), None, source,
+        "pip-install",
+        no_fix_reason="The text does not say whose version it is: run `envdoctor check`, which "
+                      "names an installed distribution with such a version (ED104); otherwise "
+                      "look at the project's own version string.")]
 
 
 def explain_pip_install(lines: Sequence[str], whole: str) -> List[Explanation]:
