@@ -514,3 +514,18 @@ def test_cuda_advice_fits_the_mindspore_version_in_the_text(sources):
     two = ("RuntimeError: Unsupported device target GPU. This process only supports one of "
            "the ['CPU'].")
     assert "CUDA 11.6" in (explain(sources, two).explanations[0].note or "")
+
+
+def test_pip_old_resolver_wording_is_read():
+    c = parse_conflict("ERROR: transformers 4.35.0 has requirement tokenizers<0.15,>=0.14, but "
+                       "you'll have tokenizers 0.15.0 which is incompatible.", 3)
+    assert (c.a, c.b, c.bv, c.requirement, c.tool) == (
+        "transformers", "tokenizers", "0.15.0", "tokenizers<0.15,>=0.14", "resolver")
+
+
+def test_a_matrix_rule_is_not_used_when_the_text_shows_versions_outside_it(sources):
+    text = (DATA / "student-truncate.txt").read_text(encoding="utf-8")
+    assert explain(sources, text).explanations[0].id == "mindnlp01-mindspore20-prerelease"
+    # the same error, but the traceback shows a MindSpore outside the rule's range
+    later = text + "\n(from /x/site-packages/mindspore-2.7.0.dist-info)"
+    assert explain(sources, later).explanations[0].id != "mindnlp01-mindspore20-prerelease"

@@ -155,6 +155,37 @@ def signature_explanation(sig: Signature, groups: Dict[str, str],
                        requirements=tuple(reqs))
 
 
+_SHOWN_VERSIONS = (
+    re.compile(r"(?P<n>[A-Za-z][\w.]*?)-(?P<v>\d+(?:\.\d+)+[\w.]*?)\.dist-info"),
+    re.compile(r"(?P<n>[A-Za-z][\w.-]*)==(?P<v>\d[\w.]*\d)"),
+    re.compile(r"(?P<n>[A-Za-z][\w]*)-(?P<v>\d+(?:\.\d+)+[\w.]*?)-(?:cp|py)\d"),
+)
+
+
+def shown_versions(whole: str) -> Dict[str, str]:
+    """The versions the text itself shows (``x-1.2.dist-info``, ``x==1.2``, wheel names)."""
+    from envdoctor.snapshot import canonical_name
+
+    out = {}  # type: Dict[str, str]
+    for pattern in _SHOWN_VERSIONS:
+        for found in pattern.finditer(whole):
+            out.setdefault(canonical_name(found.group("n")), found.group("v"))
+    return out
+
+
+def _versions_fit(rule: Any, whole: str) -> bool:
+    """False when the text shows a version of one of the rule's packages outside its range."""
+    from envdoctor.versions import spec_contains
+
+    shown = shown_versions(whole)
+    for pkg in rule.packages:
+        version = shown.get(pkg.key)
+        if version and pkg.spec is not None and not pkg.absent and \
+                spec_contains(pkg.spec, version) is False:
+            return False
+    return True
+
+
 def _rule_applies(rule: Any, line: str, whole: str, python: Optional[str]) -> bool:
     """A rule's recorded error explains a line only in the rule's context: one of its packages
     shows elsewhere in the text by name and, when the rule is about one Python, the text shows
@@ -169,6 +200,8 @@ def _rule_applies(rule: Any, line: str, whole: str, python: Optional[str]) -> bo
 
         if python is None or spec_contains(rule.python, python + ".0") is not True:
             return False
+    if not _versions_fit(rule, whole):
+        return False
     names = [p.name for p in rule.packages if not p.absent]
     if not names:
         return True

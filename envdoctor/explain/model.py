@@ -79,8 +79,8 @@ class Explanation:
         where = "line %d: %s" % (self.line_number, self.line) if self.line_number and self.line \
             else self.line
         return finding(self.code, self.title, self.because,
-                       evidence=Evidence(source=self.source, details=tuple(
-                           ("evidence", e) for e in self.evidence)),
+                       evidence=Evidence(source=self.source, details=(
+                           ("evidence", "; ".join(self.evidence)),) if self.evidence else ()),
                        fix=fix, packages=self.packages, source=self.source,
                        confidence=self.confidence, no_fix_reason=self.reason_without_fix,
                        location=where)
