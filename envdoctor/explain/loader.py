@@ -50,6 +50,11 @@ _DISTS = {"cv2": "opencv-python", "PIL": "pillow", "paddle": "paddlepaddle",
           "fastdeploy": "fastdeploy-python", "onnxruntime": "onnxruntime"}
 
 
+_CUDA_LIBS = {"cublas": "cuBLAS", "cublasLt": "cuBLASLt", "cusolver": "cuSOLVER",
+              "cufft": "cuFFT", "curand": "cuRAND", "cusparse": "cuSPARSE", "nvrtc": "NVRTC",
+              "nvToolsExt": "NVTX", "nvJitLink": "nvJitLink", "cupti": "CUPTI"}
+
+
 def _cuda_from_major(major: str) -> str:
     return {"10": "CUDA 10.x (10.0-10.2)", "11": "CUDA 11.x", "12": "CUDA 12.x",
             "13": "CUDA 13.x"}.get(major, "CUDA %s" % major)
@@ -72,9 +77,11 @@ def component_of(lib: str) -> Optional[Tuple[str, str, str]]:
                 "nvToolsExt", "nvJitLink", "cupti"):
         cuda = _cuda_from_major(major) if major else "CUDA"
         comp = "cublas" if base.startswith("cublas") else "cuda"
-        return (comp, "%s's %s" % (cuda, base),
+        pretty = _CUDA_LIBS.get(base, base)
+        return (comp, "%s of %s" % (pretty, cuda),
                 "Install %s (its %s) or put the folder that has %s on LD_LIBRARY_PATH; a "
-                "different CUDA major version does not provide this soname." % (cuda, base, name))
+                "different CUDA major version does not provide this soname." % (
+                    cuda, pretty, name))
     if base.startswith("cudnn"):
         what = "cuDNN %s" % major if major else "cuDNN"
         return ("cudnn", what,
