@@ -54,6 +54,9 @@ MODULE_DISTS = {
     "asttokens": "asttokens", "peft": "peft", "accelerate": "accelerate",
     "diffusers": "diffusers", "ftfy": "ftfy", "dill": "dill", "pyarrow": "pyarrow",
     "huggingface_hub": "huggingface-hub", "google.protobuf": "protobuf", "six": "six",
+    "torch": "torch", "torchvision": "torchvision", "mindtorch": "mindnlp",
+    "onnxruntime": "onnxruntime", "setuptools": "setuptools", "matplotlib": "matplotlib",
+    "pandas": "pandas",
 }
 _SKIP_FRAMES = ("mindtorch", "importlib", "_bootstrap")
 _LABELS = {"api-index": "api index", "matrix": "matrix", "signature": "signature",
@@ -246,9 +249,18 @@ def _import_candidates(lines: Sequence[str], i: int, index: Any,
             exp = explain_no_module(index, module, imported_names(last_source, module), python)
             if exp:
                 out.append(exp)
-        if not out and "." not in module:
+        if not out and "." not in module and (module in MODULE_DISTS or
+                                              _imported_by_a_package(lines, i)):
+            # an unknown top-level module imported by the user's own script is usually the
+            # project's own folder not on sys.path, not a distribution to install
             out.append(_not_installed(module))
     return out
+
+
+def _imported_by_a_package(lines: Sequence[str], index: int) -> bool:
+    frames = [f for f in frames_before(lines, index)
+              if not f.path.startswith("<") and not any(s in f.path for s in _SKIP_FRAMES)]
+    return bool(frames) and site_package(frames[-1].path) is not None
 
 
 def _not_installed(module: str) -> Explanation:
