@@ -346,6 +346,8 @@ def _version_not_found(found: "re.Match", lines: Sequence[str], index: int, line
 def explain_loader_line(lines: Sequence[str], index: int, whole: str) -> List[Explanation]:
     """What the loader says on ``lines[index]``, as explanations (empty if nothing)."""
     line = lines[index]
+    if re.search(r"\bINFO\b|\[I\]|\bDEBUG\b", line):
+        return []  # an optional library probed at INFO level (NCCL's net plugin) is no error
     out = []  # type: List[Explanation]
     found = _VERSION.search(line)
     if found:
