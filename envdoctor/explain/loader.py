@@ -288,11 +288,20 @@ def _not_defined(found: "re.Match", lines: Sequence[str], index: int, line: str
                  lib, lib.split(".so")[0], lib.split(".so")[0]))]
 
 
+def _short(path: str, needer: Optional[str]) -> str:
+    """``msgpack's _msgpack.so`` instead of the whole path."""
+    if not path:
+        return ""
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    return "%s's %s" % (needer, name) if needer else name
+
+
 def _version_not_found(found: "re.Match", lines: Sequence[str], index: int, line: str
                        ) -> Explanation:
     kind, ver, tag = found.group("kind"), found.group("ver"), found.group("tag")
-    provider, by = found.group("provider"), (found.group("by") or "").strip()
+    provider, by_path = found.group("provider"), (found.group("by") or "").strip()
     needer = needing_package(lines, index, line)
+    by = _short(by_path, needer)
     if kind == "GLIBC":
         need = tuple(int(x) for x in ver.split(".")[:2])
         older = "manylinux_%d_%d" % (need[0], need[1] - 1) if need[1] else "manylinux1"
@@ -300,10 +309,10 @@ def _version_not_found(found: "re.Match", lines: Sequence[str], index: int, line
             by or needer or "A compiled library", ver)
         because = ("%s was built on a system with glibc %s or newer (it uses the symbol version "
                    "%s) and this system's C library%s is older. Per PEP 600 a wheel tagged "
-                   "manylinux_%s needs glibc %s; one tagged %s or lower (manylinux2014 = "
-                   "manylinux_2_17) runs here." % (by or "The library", ver, tag,
-                                                   " (%s)" % provider if provider else "",
-                                                   ver.replace(".", "_"), ver, older))
+                   "manylinux_%s needs glibc %s; one tagged %s or lower runs here%s." % (
+                       by or "The library", ver, tag, " (%s)" % provider if provider else "",
+                       ver.replace(".", "_"), ver, older,
+                       " (manylinux2014 = manylinux_2_17)" if need > (2, 17) else ""))
         advice = ("Install a wheel built for an older glibc (manylinux tag %s or lower), build "
                   "the package from source here (pip install --no-binary <package> <package>), "
                   "or use a newer OS / image with glibc %s or newer." % (older, ver))
@@ -314,7 +323,7 @@ def _version_not_found(found: "re.Match", lines: Sequence[str], index: int, line
     gcc = GLIBCXX_GCC.get(minor) if minor is not None else None
     in_conda = bool(provider and re.search(r"(?:conda|mamba|miniforge)[^/]*/(?:envs/[^/]+/)?"
                                            r"(?:bin/\.\./)?lib/", provider))
-    needer_in_env = bool(by and re.search(r"conda|mamba|envs/", by))
+    needer_in_env = bool(by_path and re.search(r"conda|mamba|envs/", by_path))
     if in_conda:
         where = ("the libstdc++ of the conda environment (%s) is older than the one %s was built "
                  "with" % (provider, by or "the library"))
@@ -323,7 +332,7 @@ def _version_not_found(found: "re.Match", lines: Sequence[str], index: int, line
                       gcc.split(".")[0] if gcc else "12"))
     elif needer_in_env:
         where = ("the system libstdc++ (%s) is found before the newer one in the environment "
-                 "that %s was built with" % (provider or "libstdc++.so.6", by))
+                 "that %s was built with" % (provider or "libstdc++.so.6", by or "it"))
         advice = ("Use the environment's newer libstdc++: conda install -c conda-forge "
                   "libstdcxx-ng (then it is found first), or export LD_LIBRARY_PATH="
                   "$CONDA_PREFIX/lib:$LD_LIBRARY_PATH; or upgrade the system's libstdc++6.")

@@ -110,8 +110,11 @@ def _wheel(found: "re.Match", whole: str) -> Optional[Explanation]:
         return None
     tag = sorted(tags, key=str)[0]
     platforms = sorted(set(t.platform for t in tags))
-    needs = "%s, %s" % (_describe_python(tag.interpreter, tag.abi),
-                        " or ".join(describe_platform(p) for p in platforms))
+    described = []  # type: List[str]
+    for p in platforms:
+        if describe_platform(p) not in described:
+            described.append(describe_platform(p))
+    needs = "%s, %s" % (_describe_python(tag.interpreter, tag.abi), " or ".join(described))
     facts = machine_facts(whole)
     mismatch = []
     py = facts.get("python")
