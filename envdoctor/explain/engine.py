@@ -115,8 +115,8 @@ def _valid_requirement(text: str) -> bool:
     return True
 
 
-def visible_packages(packages: Sequence[str], requirements: Sequence[str], whole: str
-                     ) -> Tuple[str, ...]:
+def visible_packages(packages: Sequence[str], requirements: Sequence[str], whole: str,
+                     command: Optional[str] = None) -> Tuple[str, ...]:
     """The packages a cause may name: those the text shows (a path, an import, a message) and
     those its fix moves. A table entry's other packages stay out of a traceback that never
     touches them (no MindSpore in a ComfyUI traceback)."""
@@ -128,7 +128,8 @@ def visible_packages(packages: Sequence[str], requirements: Sequence[str], whole
             continue
     out = []  # type: List[str]
     for pkg in list(moved) + list(packages):
-        if pkg and pkg not in out and (pkg.lower() in moved or mentions(whole, [pkg])):
+        if pkg and pkg not in out and (pkg.lower() in moved or mentions(whole, [pkg]) or
+                                       (command is not None and mentions(command, [pkg]))):
             out.append(pkg)
     # the packages the fix moves first, in the order the entry names them
     order = {p.lower(): i for i, p in enumerate(packages)}
@@ -152,7 +153,7 @@ def signature_explanation(sig: Signature, groups: Dict[str, str],
                                       ", research note %s" % sig.ref if sig.ref else "")]
     packages = tuple(p for p in (fill(p, groups) or p for p in sig.packages) if p)
     if whole is not None:
-        packages = visible_packages(packages, reqs, whole)
+        packages = visible_packages(packages, reqs, whole, command)
     return Explanation(fill(sig.title, groups) or sig.title, fill(sig.because, groups) or "",
                        packages, fix, sig.source, "signature", sig.id, note, tuple(evidence),
                        requirements=tuple(reqs))
