@@ -106,8 +106,15 @@ def component_of(lib: str) -> Optional[Tuple[str, str, str]]:
         return ("glib", "the system's GLib",
                 "Install the system package with %s (Debian/Ubuntu: libglib2.0-0)." % name)
     if base.startswith("mpi"):
-        return ("mpi", "an MPI library (Open MPI / MPICH)",
-                "Install the MPI the package was built with and put it on LD_LIBRARY_PATH.")
+        # the soname's major version is the MPI ABI: 12 is MPICH's (and its derivatives'),
+        # 40 Open MPI 3.x-4.x's, 80 Open MPI 5's
+        which = {"12": "MPICH (libmpi.so.12 ABI)", "40": "Open MPI 3.x / 4.x",
+                 "80": "Open MPI 5.x"}.get(major, "an MPI library (Open MPI / MPICH)")
+        return ("mpi", which,
+                "Install %s, the MPI the package (mpi4py, ...) was built against, from the same "
+                "channel as the package (conda: conda install -c conda-forge %s), or put its "
+                "lib folder on LD_LIBRARY_PATH; the other MPI does not provide %s." % (
+                    which, "mpich" if major == "12" else "openmpi", name))
     if base in ("ascendcl", "ge_runner", "hccl", "cann_kb", "msprofiler", "ascend_dump",
                 "ascend_hal", "runtime", "opapi", "graph", "register", "acl_op_compiler",
                 "tsdclient", "c_sec", "mmpa", "ascendalog", "ge_common", "aicpu_kernels",
@@ -139,10 +146,16 @@ def needing_package(lines: Sequence[str], index: int, line: str) -> Optional[str
             pkg = _package_of_path(path)
             if pkg:
                 return pkg
-    for frame in reversed(frames_before(lines, index)):
+    frames = frames_before(lines, index)
+    for frame in reversed(frames):
         pkg = _package_of_path(frame.path)
         if pkg:
             return pkg
+    # the user's own code: the import statement under the last frame names the package
+    source = frames[-1].source if frames else None
+    found = re.match(r"^\s*(?:from|import)\s+([A-Za-z_]\w*)", source or "")
+    if found and found.group(1) not in ("os", "sys", "ctypes", "importlib"):
+        return _DISTS.get(found.group(1), found.group(1).replace("_", "-").lower())
     return None
 
 
