@@ -112,7 +112,19 @@ def _lookup(entries: Sequence[NameEntry], module: Optional[str], name: Optional[
 
 def _from_entry(entry: NameEntry, what: str, importer: Optional[str],
                 python: Optional[str]) -> Explanation:
-    packages = tuple(p for p in (entry.package, importer) if p and p != "python")
+    packages = tuple(p for p in (entry.package, importer) if p)
+    if entry.package == "python" and entry.removed:
+        return Explanation(
+            "%s was removed in Python %s" % (what, entry.removed),
+            "Python %s removed %s; %s was written for Python %s or older." % (
+                entry.removed, what, importer or "the code that uses it", entry.last_with),
+            packages, None, entry.source, "names",
+            no_fix_reason="No pin brings a removed standard-library name back: %s%s, or run "
+                          "Python %s or older." % (
+                              "update %s to a release made for Python %s, or " % (
+                                  importer, entry.removed) if importer else "",
+                              "change the code to use %s" % entry.instead if entry.instead
+                              else "change the code", entry.last_with))
     if entry.removed:
         req = "%s<%s" % (entry.package, entry.removed)
         fits = python_fits(python, entry.python_max)
@@ -145,9 +157,12 @@ def _from_entry(entry: NameEntry, what: str, importer: Optional[str],
                        "names", requirements=(req,))
 
 
-def _guess(module: str, name: str, importer: Optional[str]) -> Optional[Explanation]:
+def _guess(module: str, name: str, importer: Optional[str], line: str = ""
+           ) -> Optional[Explanation]:
     top = module.split(".")[0]
     dist = KEY_MODULES.get(top)
+    if dist is None and site_package(line) == top:
+        dist = top.replace("_", "-").lower()  # an installed package (its path is shown)
     if dist is None:
         return None
     packages = tuple(p for p in (dist, importer) if p)
@@ -182,19 +197,23 @@ def explain_name_line(lines: Sequence[str], index: int, python: Optional[str],
         if entry is not None:
             return [_from_entry(entry, "%s.%s" % (module, name), importer, python)]
         if _CANNOT.search(line) and "partially initialized" not in line:
-            guess = _guess(module, name, importer)
+            guess = _guess(module, name, importer, line)
             return [guess] if guess else []
         return []
     found = _CANNOT_BARE.search(line)
     if found:
+        # old Pythons print no module: the import statement under the last frame names it
         frames = frames_before(lines, index)
         source = frames[-1].source if frames else None
         match = re.match(r"^\s*from\s+([\w.]+)\s+import", source or "")
         if match:
-            entry = _lookup(entries, match.group(1), found.group("name"), None)
+            module, name = match.group(1), found.group("name")
+            importer = _importer(lines, index, module.split(".")[0])
+            entry = _lookup(entries, module, name, None)
             if entry is not None:
-                return [_from_entry(entry, "%s.%s" % (match.group(1), found.group("name")),
-                                    None, python)]
+                return [_from_entry(entry, "%s.%s" % (module, name), importer, python)]
+            guess = _guess(module, name, importer, frames[-1].path)
+            return [guess] if guess else []
         return []
     found = _OBJECT_ATTR.search(line)
     if found:
