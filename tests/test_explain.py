@@ -529,3 +529,15 @@ def test_a_matrix_rule_is_not_used_when_the_text_shows_versions_outside_it(sourc
     # the same error, but the traceback shows a MindSpore outside the rule's range
     later = text + "\n(from /x/site-packages/mindspore-2.7.0.dist-info)"
     assert explain(sources, later).explanations[0].id != "mindnlp01-mindspore20-prerelease"
+
+
+def test_the_name_index_is_validated_with_lines(tmp_path):
+    from envdoctor.explain.names import load_names
+
+    assert len(load_names()) >= 10
+    bad = tmp_path / "names.yaml"
+    bad.write_text("schema: 1\nnames:\n  - package: numpy\n    module: numpy\n    name: float\n"
+                   "    removed: '1.24.0'\n    source: https://numpy.org\n")
+    with pytest.raises(DataFileError) as info:
+        load_names(str(bad))
+    assert info.value.line == 3 and "last_with" in info.value.message

@@ -19,9 +19,10 @@ from envdoctor.explain.model import Explanation
 from envdoctor.explain.textutil import frames_before, site_package
 from envdoctor.findings import pip_install_command
 
-__all__ = ["NameEntry", "load_names", "explain_name_line", "python_fits", "KEY_MODULES"]
+__all__ = ["NameEntry", "load_names", "explain_name_line", "python_fits", "KEY_MODULES",
+           "NAMES_PATH"]
 
-_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "names.yaml")
+NAMES_PATH = _PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "names.yaml")
 # Top-level modules of the stack's key packages -> their distribution.
 KEY_MODULES = {"transformers": "transformers", "huggingface_hub": "huggingface-hub",
                "tokenizers": "tokenizers", "datasets": "datasets", "peft": "peft",
@@ -59,18 +60,36 @@ def _tuple(value: Any) -> Tuple[str, ...]:
 _CACHE = []  # type: List[Tuple[NameEntry, ...]]
 
 
+def _entry(path: str, e: Any) -> NameEntry:
+    from envdoctor.yamlfile import DataFileError, line_of
+
+    line = line_of(e) if isinstance(e, dict) else None
+    if not isinstance(e, dict):
+        raise DataFileError(path, line, "each name entry must be a mapping")
+    for key in ("package", "module", "source"):
+        if not isinstance(e.get(key), str) or not e[key].strip():
+            raise DataFileError(path, line, "name entry: %r is required (text)" % key)
+    if bool(e.get("removed")) == bool(e.get("added")):
+        raise DataFileError(path, line, "name entry %s: give 'removed' (with 'last_with') or "
+                            "'added' (with 'absent_in'), not both" % e["module"])
+    if e.get("removed") and not e.get("last_with") or e.get("added") and not e.get("absent_in"):
+        raise DataFileError(path, line, "name entry %s: 'removed' needs 'last_with' and "
+                            "'added' needs 'absent_in'" % e["module"])
+    return NameEntry(
+        str(e["package"]), (str(e["module"]),) + _tuple(e.get("also")), _tuple(e.get("name")),
+        _tuple(e.get("object")), e.get("removed"), e.get("last_with"), e.get("added"),
+        e.get("absent_in"), e.get("python_max"), e.get("instead"), str(e["source"]))
+
+
 def load_names(path: Optional[str] = None) -> Tuple[NameEntry, ...]:
-    """The bundled index (cached), or the one at ``path``."""
+    """The bundled index (cached), or the one at ``path``; a bad entry raises
+    :class:`~envdoctor.yamlfile.DataFileError` naming its line."""
     if path is None and _CACHE:
         return _CACHE[0]
     from envdoctor.yamlfile import load_document
 
     data = load_document(path or _PATH, "names")
-    entries = tuple(NameEntry(
-        str(e["package"]), (str(e["module"]),) + _tuple(e.get("also")), _tuple(e.get("name")),
-        _tuple(e.get("object")), e.get("removed"), e.get("last_with"), e.get("added"),
-        e.get("absent_in"), e.get("python_max"), e.get("instead"), str(e["source"]))
-        for e in data["names"])
+    entries = tuple(_entry(path or _PATH, e) for e in data["names"])
     if path is None:
         _CACHE.append(entries)
     return entries
