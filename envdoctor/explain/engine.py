@@ -1,18 +1,24 @@
 """From pasted text to explanations: pure functions of the text and envdoctor's data.
 
-Each line is tried against, in order of authority:
+The text is cleaned first (escape sequences, CI and log prefixes, pip's margins: see
+:mod:`~envdoctor.explain.textutil`). Each line is then tried against, in order of authority:
 
-1. the compatibility matrix's ``error`` texts (rules that were verified, reported or
-   declared; a rule applies only when one of its packages is named elsewhere in the input);
-2. the signature table (``signatures.yaml``), first match wins;
-3. the API index, for ``cannot import name 'X' from 'M'`` and ``No module named 'M'``;
-4. pip's conflict lines (resolver and ``pip check``), grouped per distribution, plus the
-   matrix rules that the versions named in them match;
-5. for ``No module named 'x'`` on a top-level module, that it is not installed.
+1. what the traceback's own paths prove (a source checkout shadowing the installed package)
+   and MindSpore's CUDA messages read for the MindSpore version the text shows;
+2. the compatibility matrix's ``error`` texts, only in the rule's context (one of its
+   packages named elsewhere, its Python and no contradicting version shown in the text);
+3. the signature table (``signatures.yaml``), first match wins, naming only the packages the
+   text shows or the fix moves;
+4. mechanisms: NumPy's C-API versions, whose ``Invalid version`` it is, renamed and removed
+   names (``names.yaml``), the dynamic loader, then the API index and ``No module named``.
 
-Explanations of one line that share a fix are merged (the more authoritative one keeps the
-others as evidence), as are explanations of different lines with the same fix. Nothing is
-explained from a guess: a line no source recognises stays unexplained.
+Then the whole text: pip's conflict lines (grouped per distribution, plus the matrix rules
+their versions match), pip's install errors and Ascend / CANN logs.
+
+Explanations of one line are one problem (the most authoritative explains it, the others are
+its evidence), and explanations of different lines with the same fix are merged. A line no
+source recognises stays unexplained; a loose fit is labelled a guess and never carries a
+command.
 """
 
 import os
