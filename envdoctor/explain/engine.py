@@ -300,6 +300,10 @@ def _combine(cands: List[Explanation]) -> List[Explanation]:
         return []
     ordered = sorted(cands, key=lambda e: e.rank)
     primary = ordered[0]
+    if not primary.packages:  # a table entry that names none: the mechanism saw who failed
+        named = next((c for c in ordered[1:] if c.packages), None)
+        if named is not None:
+            primary = replace(primary, packages=named.packages)
     for other in ordered[1:]:
         primary = _merge(primary, other)
         if primary.id is None and other.id and other.kind in ("signature", "matrix"):

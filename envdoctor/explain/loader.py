@@ -16,6 +16,7 @@ x.y), NVIDIA's soname conventions (the major version is in the soname).
 """
 
 import re
+from shlex import quote as shlex_quote
 from typing import List, Optional, Sequence, Tuple
 
 from envdoctor.explain.model import Explanation
@@ -23,6 +24,8 @@ from envdoctor.explain.textutil import frames_before, site_package
 
 __all__ = ["explain_loader_line", "GLIBCXX_GCC", "component_of", "needing_package"]
 
+_STATIC_TLS = re.compile(r"(?P<lib>[^\s:]*lib[\w+.-]*\.so[\d.]*): cannot allocate memory in static "
+                         r"TLS block")
 _CANNOT_OPEN = re.compile(r"(?P<lib>[\w.+-]*\.so(?:\.[\w.]+)?): cannot open shared object file")
 _UNDEFINED = re.compile(r"(?:(?P<path>[^\s:()'\"]+\.so[\d.]*):\s*)?undefined symbol:?\s*"
                         r"(?P<sym>[\w@.]+)(?:,\s*version\s+(?P<symver>[\w.+-]+))?")
@@ -277,6 +280,26 @@ def _undefined_symbol(found: "re.Match", lines: Sequence[str], index: int, line:
                        note=advice)
 
 
+def _static_tls(lib: str, lines: Sequence[str], index: int, line: str) -> Explanation:
+    """``libX.so: cannot allocate memory in static TLS block``: a library with initial-exec
+    thread-local storage (OpenMP's libgomp, tcmalloc) was loaded after others had used up the
+    static TLS space (mostly on aarch64); loading it first is the cure."""
+    needer = _package_of_path(lib) if "-packages/" in lib else None  # a wheel's own copy
+    needer = needer or needing_package(lines, index, "")
+    name = lib.rsplit("/", 1)[-1]
+    return Explanation(
+        "%s was loaded too late to get static TLS memory%s" % (
+            name, " (while importing %s)" % needer if needer else ""),
+        "%s uses static thread-local storage, which the loader can only give it if it is "
+        "loaded before other libraries have used that space up; another import before it "
+        "(often another package's own OpenMP) did, mostly on aarch64." % name,
+        tuple(p for p in (needer, "libgomp" if "gomp" in name else None) if p), None,
+        "mechanism: glibc's static TLS limit (the library named in the message)", "loader",
+        note="Preload it: export LD_PRELOAD=%s (then start Python again), or import %s "
+             "before the other packages." % (shlex_quote(lib), needer or "the package that "
+                                                                         "needs it"))
+
+
 def _not_defined(found: "re.Match", lines: Sequence[str], index: int, line: str
                  ) -> List[Explanation]:
     """``symbol S version libX.so.N not defined in file libX.so.N``: the libX that was loaded
@@ -381,6 +404,9 @@ def explain_loader_line(lines: Sequence[str], index: int, whole: str) -> List[Ex
     found = _NOT_DEFINED.search(line)
     if found:
         return _not_defined(found, lines, index, line)
+    found = _STATIC_TLS.search(line)
+    if found:
+        return [_static_tls(found.group("lib"), lines, index, line)]
     for found in _CANNOT_OPEN.finditer(line):
         exp = _missing_library(found.group("lib"), lines, index, line, whole)
         if exp is not None:
