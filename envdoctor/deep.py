@@ -130,21 +130,19 @@ def _error_line(error: Optional[Dict[str, Any]]) -> str:
 
 
 def _explained(text: str) -> Optional[Tuple[str, Optional[str], Optional[str]]]:
-    """(because, fix command, source) from envdoctor explain's knowledge, when it has any."""
+    """(because, fix command, source) of the most authoritative finding envdoctor explain's
+    knowledge gives for ``text`` (the signature table, the matrix's recorded errors, its
+    mechanisms); a guess is no fix to apply, so it does not count."""
     try:
-        from envdoctor.explain import explain_text  # type: ignore
-    except ImportError:
+        from envdoctor.explain import explain_findings
+        found = explain_findings(text)
+    except Exception:  # explain's data must never break the deep check
         return None
-    try:
-        found = explain_text(text)
-    except Exception:
+    sure = [f for f in found if f.confidence != "guess"]
+    if not sure:
         return None
-    if not found:
-        return None
-    first = found[0]
-    get = (lambda k: first.get(k)) if isinstance(first, dict) else (
-        lambda k: getattr(first, k, None))
-    return get("because"), get("fix"), get("source")
+    first = sure[0]
+    return first.because, (first.fix.command if first.fix else None), first.source
 
 
 def _from_rules(text: str, rules: Sequence[Any], python: str

@@ -18,8 +18,15 @@ __all__ = [
     "CodeDoc",
     "CODES",
     "AREAS",
+    "CONFIDENCES",
+    "finding",
     "pip_install_command",
 ]
+
+# How sure a diagnosis of pasted text is: its exact text was seen and explained before, a
+# mechanism read it (which library, which tag, which name), or it is a guess (shown as one,
+# never with a fix to apply). Findings of checks on an environment have none.
+CONFIDENCES = ("exact", "mechanism", "guess")
 
 
 class Severity(str, Enum):
@@ -84,6 +91,12 @@ class Finding:
     evidence: Evidence = field(default_factory=Evidence)
     fix: Optional[Fix] = None
     packages: Tuple[str, ...] = ()
+    # Added for one diagnosis type across checks, explain, --deep and smoke (keyword fields at
+    # the end, so every positional call keeps working).
+    source: Optional[str] = None  # a link, "verified: ...", "declared: ..."
+    confidence: Optional[str] = None  # one of CONFIDENCES; None for checks
+    no_fix_reason: Optional[str] = None  # why no fix can be given, and what to look at
+    location: Optional[str] = None  # the input line, or file:line
 
     @property
     def area(self) -> str:
@@ -99,7 +112,25 @@ class Finding:
             "evidence": self.evidence.to_dict(),
             "fix": self.fix.to_dict() if self.fix else None,
             "packages": list(self.packages),
+            "source": self.source,
+            "confidence": self.confidence,
+            "no_fix_reason": self.no_fix_reason,
+            "location": self.location,
         }
+
+
+def finding(code: str, title: str, because: str, severity: Optional[Severity] = None,
+            **fields: Any) -> Finding:
+    """A :class:`Finding` whose severity is the one its code documents in :data:`CODES`.
+    ``severity`` overrides it only where one code has two documented levels (ED105: a
+    duplicate that is the same version is only information)."""
+    doc = CODES.get(code)
+    if severity is None:
+        if doc is None:
+            raise KeyError("undocumented finding code %r: add it to envdoctor.findings.CODES"
+                           % code)
+        severity = doc.severity
+    return Finding(code, severity, title, because, **fields)
 
 
 @dataclass(frozen=True)
@@ -119,6 +150,7 @@ AREAS = {
     "imports": "Imports (deep check)",
     "devices": "Devices",
     "smoke": "Smoke train",
+    "explain": "Pasted errors (explain)",
     "other": "envdoctor itself",
 }
 
@@ -309,6 +341,50 @@ CODES = _codes(
 
 
     # --- codes: explain's mechanisms (ED401-ED499), issue 13
+    CodeDoc("ED401", "explain", E, "A known error text",
+            "`envdoctor explain` (or --deep, or smoke) found a line of the signature table "
+            "(signatures.yaml) in the pasted text: an error met before in MindSpore / MindNLP "
+            "labs, with its cause, the packages involved and a fix. Confidence: exact."),
+    CodeDoc("ED402", "explain", E, "An error the compatibility matrix records",
+            "The text contains the error a rule of compat_matrix.yaml records for a broken "
+            "combination, and the packages of that rule appear in the text. The rule's fix "
+            "(verified, reported or declared) applies."),
+    CodeDoc("ED403", "explain", E, "A name or module the installed release does not have",
+            "`cannot import name X from M`, `module M has no attribute X` or `No module named "
+            "M.sub`: the API index (read from the real wheels) or the small name index "
+            "(envdoctor/explain/names.yaml, each entry with its release note) says which "
+            "releases have the name, and in which direction to move: an older release when it "
+            "was removed, a newer one when it was added."),
+    CodeDoc("ED404", "explain", E, "pip reports a dependency conflict",
+            "pip's resolver (`A requires B<2, but you have B 2.1 which is incompatible`), "
+            "`pip check` or `ResolutionImpossible` output, read in any line format (CI "
+            "timestamps, colour codes, Windows paths, old and new wording). The fix installs "
+            "the one version of each package that satisfies every line."),
+    CodeDoc("ED405", "explain", E, "A module is not installed for this interpreter",
+            "`No module named 'x'` for a top-level module: no installed distribution provides "
+            "it to the interpreter that ran the code."),
+    CodeDoc("ED406", "explain", E, "The dynamic loader cannot load a library",
+            "`cannot open shared object file`, `undefined symbol`, `version GLIBC_2.xx / "
+            "GLIBCXX_3.4.xx not found`: envdoctor reads which library or symbol version is "
+            "missing, which component provides it (CUDA, cuDNN, cuBLAS, NCCL, CANN, libGL, "
+            "libstdc++, glibc) and which package needed it, and says what fits: the component "
+            "and version to install or put on LD_LIBRARY_PATH, or for a glibc symbol the "
+            "manylinux tag a wheel must have to run on this system."),
+    CodeDoc("ED407", "explain", E, "pip finds no installable release",
+            "`is not a supported wheel on this platform`, `Ignored the following versions that "
+            "require a different python version`, `Could not find a version that satisfies "
+            "the requirement`, `requires a different Python`: envdoctor compares the wheel's "
+            "tags (Python, ABI, platform) with the interpreter's, or the Requires-Python "
+            "windows with the Python in use, and names the release or Python that fits."),
+    CodeDoc("ED408", "explain", E, "An Ascend / CANN error",
+            "An Ascend log (`EZ9999`, `EE1001`, `[ERROR] RUNTIME`, `aclnn...`, op-info files, "
+            "runtime initialisation) read as a whole: the CANN component that failed and "
+            "whether it is the installation (version, set_env.sh) or the model's operator. "
+            "Advice depends on the MindSpore version in the text when there is one."),
+    CodeDoc("ED409", "explain", I, "A possible cause (a guess)",
+            "The text fits a known cause only loosely (no exact signature, no mechanism that "
+            "reads it whole). The explanation is shown as a guess, with what to check, and "
+            "never with a fix to apply."),
 
 
     # --- codes: the lab read from its files (ED801-ED899), issue 11

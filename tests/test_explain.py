@@ -396,3 +396,148 @@ def test_short_way_in_for_other_commands():
     found = short(text)
     assert found[0].fix == "python -m pip install mindspore==2.0.0"
     assert short("nothing to see") == ()
+
+
+# --- issue 13: regressions, whole explanations, hostile input --------------------------------
+
+GENERATOR_311 = textwrap.dedent("""\
+    Traceback (most recent call last):
+      File "/home/student/lab/venv/lib/python3.11/site-packages/mindnlp/__init__.py", line 26, in <module>
+        import mindtorch
+      File "/home/student/lab/venv/lib/python3.11/site-packages/mindtorch/_C/__init__.py", line 208, in <module>
+        default_generator = Generator()
+    TypeError: Generator.__init__() missing 2 required positional arguments: 'seed' and 'offset'
+    """)
+
+
+def test_transformers_import_check_names_the_package_its_fix_moves(sources):
+    result = explain(sources, "ImportError: tokenizers>=0.14,<0.15 is required for a normal "
+                              "functioning of this module, but found tokenizers==0.15.0.")
+    exp = result.explanations[0]
+    assert exp.packages[0] == "tokenizers"  # the fix moves tokenizers
+    assert exp.requirements == ("tokenizers>=0.14,<0.15",)
+
+
+def test_generator_init_on_python_311_gets_the_mechanism_with_a_fix(sources):
+    """The verified rule is about Python 3.12; on 3.11 its context does not fit, and the
+    general signature answers, with a fix that has wheels for 3.11."""
+    exp = explain(sources, GENERATOR_311).explanations[0]
+    assert exp.id == "mindtorch-generator-seed-offset"
+    assert exp.fix == "python -m pip install mindspore==2.7.0 mindnlp==0.5.1"
+    assert set(exp.packages) == {"mindnlp", "mindspore"}
+    on_312 = GENERATOR_311.replace("python3.11", "python3.12")
+    assert explain(sources, on_312).explanations[0].id == "verified-py312-default"
+
+
+def test_every_explanation_has_a_fix_or_says_why_not(sources):
+    for name in ("student-report.txt", "v-peft021.import.log", "v-numpy2.pipcheck.txt"):
+        for exp in explain_file(sources, name).explanations:
+            data = exp.to_dict()
+            assert data["fix"] or data["no_fix_reason"], (name, data["title"])
+            assert data["confidence"] in ("exact", "mechanism", "guess")
+            assert data["code"].startswith("ED4") and data["source"]
+            assert exp.finding().severity.value == "error"
+
+
+def test_a_guess_is_shown_as_one_and_never_with_a_fix(sources):
+    text = ("ImportError: cannot import name 'is_npu_available' from 'accelerate.utils' "
+            "(/x/lib/python3.9/site-packages/accelerate/utils/__init__.py)")
+    exp = explain(sources, text).explanations[0]
+    assert exp.confidence == "guess" and exp.fix is None and exp.no_fix_reason
+    assert exp.finding().code == "ED409" and exp.finding().severity.value == "info"
+
+
+def test_numpy_multiarray_alone_is_not_read_as_numpy_2(sources):
+    assert explain(sources, "ImportError: numpy.core.multiarray failed to import"
+                   ).explanations == ()
+    too_old = ("RuntimeError: module compiled against API version 0x10 but this version of "
+               "numpy is 0xe\nImportError: numpy.core.multiarray failed to import")
+    exp = explain(sources, too_old).explanations[0]
+    assert exp.fix == "python -m pip install 'numpy>=1.23,<2'"
+
+
+def test_a_cause_names_mindspore_only_when_the_text_shows_it(sources):
+    comfy = ("  File \"/home/u/ComfyUI/venv/lib/python3.10/site-packages/PIL/Image.py\", line 1, "
+             "in resize\nAttributeError: module 'PIL.Image' has no attribute 'ANTIALIAS'")
+    exp = explain(sources, comfy).explanations[0]
+    assert "mindspore" not in exp.packages and "pillow" in exp.packages
+
+
+def test_pasted_paths_reach_commands_only_shell_quoted(sources):
+    evil = ("OSError: /tmp/$(rm${IFS}-rf${IFS}~)/libgomp.so.1: cannot allocate memory in "
+            "static TLS block")
+    exp = explain(sources, evil).explanations[0]
+    assert exp.fix == "export LD_PRELOAD='/tmp/$(rm${IFS}-rf${IFS}~)/libgomp.so.1'"
+    import shlex
+    assert shlex.split(exp.fix)[1] == "LD_PRELOAD=/tmp/$(rm${IFS}-rf${IFS}~)/libgomp.so.1"
+
+
+def test_every_escape_sequence_is_stripped():
+    text = ("\x1b[31;1mImportError\x1b[0m: x\x1b]0;owned\x07 \x1b]8;;http://e\x1b\\link"
+            "\x1b]8;;\x1b\\ \x9b2J\x1bPq#0\x1b\\ \x1bc\x00done")
+    clean = normalise(text)
+    assert "\x1b" not in clean and "\x9b" not in clean and "\x00" not in clean
+    assert clean.startswith("ImportError: x ") and clean.endswith("done")
+
+
+def test_ci_prefixes_and_pytest_blocks_are_read(sources):
+    text = ("2024-05-01T10:00:00.1234567Z ERROR: pip's dependency resolver does not currently "
+            "take into account all the packages that are installed.\n"
+            "2024-05-01T10:00:00.2234567Z transformers 4.35.0 requires tokenizers<0.15,>=0.14, "
+            "but you have tokenizers 0.15.0 which is incompatible.\n")
+    exp = explain(sources, text).explanations[0]
+    assert exp.fix == "python -m pip install 'tokenizers>=0.14,<0.15'"
+    pytest_block = ("E   ImportError: cannot import name 'cached_download' from "
+                    "'huggingface_hub' (/v/lib/python3.11/site-packages/huggingface_hub/"
+                    "__init__.py)")
+    exp = explain(sources, pytest_block).explanations[0]
+    assert exp.fix == "python -m pip install 'huggingface-hub<0.26.0'"
+
+
+def test_json_gives_packages_fix_confidence_source():
+    code, data = run_json(str(DATA / "corpus" / "loader-14-cv2-libgl-taskmatrix.yaml"))
+    exp = data["explanations"][0]
+    assert {"packages", "fix", "no_fix_reason", "confidence", "source", "code"} <= set(exp)
+    assert exp["code"] == "ED406" and exp["confidence"] == "mechanism"
+    assert exp["fix"] is None and "libgl1" in exp["no_fix_reason"]
+
+
+def test_cuda_advice_fits_the_mindspore_version_in_the_text(sources):
+    one = ("OSError: MindSpore version 1.0.0 and cuda version 10.0 does not match,")
+    exp = explain(sources, one).explanations[0]
+    assert "CUDA 10.1" in exp.because and "11.6" not in exp.because
+    gpu_1x = ("pip install mindspore_gpu-1.2.0-cp37-cp37m-linux_x86_64.whl\n[ERROR] ME(1:1) "
+              "libcuda.so (need by mindspore-gpu) is not found, please confirm that "
+              "libmindspore_gpu.so is in directory")
+    exp = explain(sources, gpu_1x).explanations[0]
+    assert "CUDA 10.1" in (exp.note or "") and exp.confidence != "guess"
+    two = ("RuntimeError: Unsupported device target GPU. This process only supports one of "
+           "the ['CPU'].")
+    assert "CUDA 11.6" in (explain(sources, two).explanations[0].note or "")
+
+
+def test_pip_old_resolver_wording_is_read():
+    c = parse_conflict("ERROR: transformers 4.35.0 has requirement tokenizers<0.15,>=0.14, but "
+                       "you'll have tokenizers 0.15.0 which is incompatible.", 3)
+    assert (c.a, c.b, c.bv, c.requirement, c.tool) == (
+        "transformers", "tokenizers", "0.15.0", "tokenizers<0.15,>=0.14", "resolver")
+
+
+def test_a_matrix_rule_is_not_used_when_the_text_shows_versions_outside_it(sources):
+    text = (DATA / "student-truncate.txt").read_text(encoding="utf-8")
+    assert explain(sources, text).explanations[0].id == "mindnlp01-mindspore20-prerelease"
+    # the same error, but the traceback shows a MindSpore outside the rule's range
+    later = text + "\n(from /x/site-packages/mindspore-2.7.0.dist-info)"
+    assert explain(sources, later).explanations[0].id != "mindnlp01-mindspore20-prerelease"
+
+
+def test_the_name_index_is_validated_with_lines(tmp_path):
+    from envdoctor.explain.names import load_names
+
+    assert len(load_names()) >= 10
+    bad = tmp_path / "names.yaml"
+    bad.write_text("schema: 1\nnames:\n  - package: numpy\n    module: numpy\n    name: float\n"
+                   "    removed: '1.24.0'\n    source: https://numpy.org\n")
+    with pytest.raises(DataFileError) as info:
+        load_names(str(bad))
+    assert info.value.line == 3 and "last_with" in info.value.message

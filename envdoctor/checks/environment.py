@@ -6,7 +6,7 @@ import shlex
 from typing import List
 
 from envdoctor.checks.context import CheckContext
-from envdoctor.findings import Evidence, Finding, Fix, Severity
+from envdoctor.findings import Evidence, Finding, Fix, Severity, finding
 from envdoctor.versions import parse_spec, parse_version, spec_contains
 
 __all__ = ["check"]
@@ -31,8 +31,8 @@ def check(context: CheckContext) -> List[Finding]:
 
     for dist in active.values():
         if parse_version(dist.version) is None:
-            findings.append(Finding(
-                code="ED104", severity=Severity.WARNING,
+            findings.append(finding(
+                code="ED104",
                 title="%s has a version that is not PEP 440: %r" % (dist.name, dist.version),
                 because="Modern pip and packaging reject this version string, so pip may fail "
                         "with 'Invalid version' when it installs something else, and envdoctor "
@@ -52,8 +52,8 @@ def check(context: CheckContext) -> List[Finding]:
         if winner is None:
             continue
         same = winner.version == dist.version
-        findings.append(Finding(
-            code="ED105", severity=Severity.WARNING if not same else Severity.INFO,
+        findings.append(finding(
+            code="ED105", severity=None if not same else Severity.INFO,
             title="%s is installed twice: %s (used) and %s (hidden)"
                   % (dist.name, winner.version, dist.version),
             because="Python imports the copy in %s, which comes first on sys.path; the copy in "
@@ -76,8 +76,8 @@ def check(context: CheckContext) -> List[Finding]:
         if spec is None:
             continue
         if spec_contains(spec, snap.python_version) is False:
-            findings.append(Finding(
-                code="ED106", severity=Severity.ERROR,
+            findings.append(finding(
+                code="ED106",
                 title="%s %s requires Python %s, but this is Python %s"
                       % (dist.name, dist.version, dist.requires_python, snap.python_version),
                 because="The distribution declares Requires-Python %s; it was installed with "
@@ -93,8 +93,8 @@ def check(context: CheckContext) -> List[Finding]:
             ))
 
     for problem in snap.metadata_problems:
-        findings.append(Finding(
-            code="ED107", severity=Severity.WARNING,
+        findings.append(finding(
+            code="ED107",
             title="Unreadable metadata: %s" % os.path.basename(str(problem.get("path"))),
             because="Reading %s failed (%s); pip and importlib will stumble on it too."
                     % (problem.get("path"), problem.get("error")),
@@ -103,8 +103,8 @@ def check(context: CheckContext) -> List[Finding]:
         ))
 
     if not snap.pip_version:
-        findings.append(Finding(
-            code="ED108", severity=Severity.WARNING,
+        findings.append(finding(
+            code="ED108",
             title="pip is not installed in this environment",
             because="Nothing can be installed into this interpreter until pip is there.",
             evidence=Evidence(installed="no pip distribution on sys.path"),
@@ -120,8 +120,8 @@ def check(context: CheckContext) -> List[Finding]:
         wrong = [a for a in dist.extension_archs
                  if a not in accepted or (system != "linux" and a in ("x86_64", "aarch64"))]
         if wrong:
-            findings.append(Finding(
-                code="ED109", severity=Severity.ERROR,
+            findings.append(finding(
+                code="ED109",
                 title="%s %s is built for %s, but this machine is %s %s"
                       % (dist.name, dist.version, ", ".join(wrong), system, machine),
                 because="Its compiled core (_c_expression) targets another platform: pip chose "

@@ -3,7 +3,7 @@
 from typing import List
 
 from envdoctor.checks.context import CheckContext
-from envdoctor.findings import Evidence, Finding, Fix, pip_install_command
+from envdoctor.findings import CODES, Evidence, Finding, Fix, finding, pip_install_command
 
 __all__ = ["check"]
 
@@ -36,8 +36,10 @@ def check(context: CheckContext) -> List[Finding]:
             + (["Python %s" % rule.python] if rule.python is not None else []))))
         if rule.error:
             details.append(("error", rule.error))
-        findings.append(Finding(
-            code=rule.code, severity=rule.severity, title=rule.title, because=rule.because,
+        findings.append(finding(
+            code=rule.code, title=rule.title, because=rule.because,
+            # a rule may carry its own code; the verdict's level stands in when undocumented
+            severity=None if rule.code in CODES else rule.severity,
             evidence=Evidence(
                 installed=", ".join(installed),
                 needed=", ".join(rule.fix_requirements) or None,

@@ -3,7 +3,7 @@
 from typing import List
 
 from envdoctor.checks.context import CheckContext
-from envdoctor.findings import Evidence, Finding, Fix, Severity, pip_install_command
+from envdoctor.findings import Evidence, Finding, Fix, finding, pip_install_command
 from envdoctor.matrix import platform_tag
 
 __all__ = ["check"]
@@ -13,8 +13,8 @@ def check(context: CheckContext) -> List[Finding]:
     snap = context.snapshot
     recipe = context.recipe
     if recipe is None:
-        return [Finding(
-            code="ED305", severity=Severity.INFO,
+        return [finding(
+            code="ED305",
             title="No lab recipe supports Python %s" % snap.python_version,
             because="No recipe in envdoctor's recipes/ lists this Python, so only declared "
                     "requirements and the compatibility matrix were checked. `envdoctor "
@@ -24,8 +24,8 @@ def check(context: CheckContext) -> List[Finding]:
     source = "recipe %s (%s)" % (recipe.name, recipe.status)
     findings = []  # type: List[Finding]
     if not recipe.supports_python(snap.python_version):
-        findings.append(Finding(
-            code="ED303", severity=Severity.ERROR,
+        findings.append(finding(
+            code="ED303",
             title="Lab %s needs Python %s; this is Python %s"
                   % (recipe.name, recipe.python, snap.python_version),
             because="The lab's packages do not exist or do not work on this Python, so no pin "
@@ -37,16 +37,16 @@ def check(context: CheckContext) -> List[Finding]:
         ))
     tag = platform_tag(snap)
     if recipe.platforms and tag not in recipe.platforms:
-        findings.append(Finding(
-            code="ED304", severity=Severity.WARNING,
+        findings.append(finding(
+            code="ED304",
             title="Lab %s was not made for %s" % (recipe.name, tag),
             because="The recipe lists %s; other platforms may lack wheels or kernels."
                     % ", ".join(recipe.platforms),
             evidence=Evidence(installed=tag, needed=", ".join(recipe.platforms), source=source),
         ))
     if recipe.status == "declared":
-        findings.append(Finding(
-            code="ED306", severity=Severity.INFO,
+        findings.append(finding(
+            code="ED306",
             title="Recipe %s is declared-only (not run by envdoctor)" % recipe.name,
             because="Its ranges come from package metadata and documentation"
                     + ("; its wheels come from %s." % recipe.wheels_from
@@ -57,8 +57,8 @@ def check(context: CheckContext) -> List[Finding]:
     if wanted and all(snap.get(p.name) is None for p in wanted):
         # A bare venv: one finding for the whole lab, not one per package.
         reqs = tuple(p.requirement() for p in wanted)
-        findings.append(Finding(
-            code="ED301", severity=Severity.ERROR,
+        findings.append(finding(
+            code="ED301",
             title="None of lab %s's packages are installed here" % recipe.name,
             because="This environment has none of %s; the lab's first import will fail."
                     % ", ".join(p.name for p in wanted),
@@ -76,8 +76,8 @@ def check(context: CheckContext) -> List[Finding]:
         fix = Fix(command=pip_install_command([pkg.requirement()], context.python),
                   requirements=(pkg.requirement(),))
         if dist is None and not pkg.absent:
-            findings.append(Finding(
-                code="ED301", severity=Severity.ERROR,
+            findings.append(finding(
+                code="ED301",
                 title="%s is not installed (lab %s needs %s)" % (pkg.name, recipe.name, need),
                 because="The %s lab imports %s; without it the lab's first cell fails."
                         % (recipe.name, pkg.name),
@@ -90,8 +90,8 @@ def check(context: CheckContext) -> List[Finding]:
             have = "%s %s" % (dist.name, dist.version) if dist else "%s not installed" % pkg.name
             if dist is not None and pkg.origin and dist.origin != pkg.origin:
                 have += " (from %s)" % dist.origin
-            findings.append(Finding(
-                code="ED302", severity=Severity.ERROR,
+            findings.append(finding(
+                code="ED302",
                 title="%s: lab %s needs %s, you have %s" % (pkg.name, recipe.name, need, have),
                 because=(pkg.note or "The %s lab was made for %s." % (recipe.name, need)),
                 evidence=Evidence(installed=have, needed=need, source=source),

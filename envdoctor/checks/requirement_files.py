@@ -8,7 +8,7 @@ from packaging.specifiers import SpecifierSet
 
 from envdoctor.checks.context import CheckContext
 from envdoctor.errors import EnvdoctorError
-from envdoctor.findings import Evidence, Finding, Fix, Severity, pip_install_command
+from envdoctor.findings import Evidence, Finding, Fix, finding, pip_install_command
 from envdoctor.versions import format_spec, spec_contains
 
 __all__ = ["check", "load_requirement_files", "RequirementLine"]
@@ -46,15 +46,15 @@ def check(context: CheckContext) -> List[Finding]:
         fix = Fix(command=pip_install_command([need], context.python), requirements=(need,))
         dist = snap.get(name)
         if dist is None:
-            findings.append(Finding(
-                code="ED301", severity=Severity.ERROR,
+            findings.append(finding(
+                code="ED301",
                 title="%s is not installed (%s needs %s)" % (name, path, need),
                 because="%s lists it; the lab's code expects it." % path,
                 evidence=Evidence(installed="not installed", needed=need, source=source),
                 fix=fix, packages=(name,)))
         elif spec_text and spec_contains(spec, dist.version) is False:
-            findings.append(Finding(
-                code="ED302", severity=Severity.ERROR,
+            findings.append(finding(
+                code="ED302",
                 title="%s: %s needs %s, you have %s %s" % (name, path, need, dist.name,
                                                          dist.version),
                 because="%s pins this range; the installed version is outside it." % path,

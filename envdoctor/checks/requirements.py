@@ -16,7 +16,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
 
 from envdoctor.checks.context import CheckContext
-from envdoctor.findings import Evidence, Finding, Fix, Severity, pip_install_command
+from envdoctor.findings import Evidence, Finding, Fix, finding, pip_install_command
 from envdoctor.snapshot import Distribution, Snapshot, canonical_name
 from envdoctor.versions import format_spec, parse_version
 
@@ -116,8 +116,8 @@ def check(context: CheckContext) -> List[Finding]:
         needed = req.name + (format_spec(req.specifier) if str(req.specifier) else "")
         source = "declared: Requires-Dist of %s %s" % (dependent.name, dependent.version)
         if installed is None:
-            findings.append(Finding(
-                code="ED102", severity=Severity.ERROR,
+            findings.append(finding(
+                code="ED102",
                 title="%s %s requires %s, which is not installed"
                       % (dependent.name, dependent.version, needed),
                 because="%s declares it needs %s, and no %s is installed, so importing %s will "
@@ -126,8 +126,8 @@ def check(context: CheckContext) -> List[Finding]:
                 fix=fix, packages=(dependent.name, req.name),
             ))
         else:
-            findings.append(Finding(
-                code="ED101", severity=Severity.ERROR,
+            findings.append(finding(
+                code="ED101",
                 title="%s %s requires %s, but you have %s %s"
                       % (dependent.name, dependent.version, needed, installed.name,
                          installed.version),
@@ -139,8 +139,8 @@ def check(context: CheckContext) -> List[Finding]:
                 fix=fix, packages=(dependent.name, installed.name),
             ))
     for dist, message in unknown:
-        findings.append(Finding(
-            code="ED103", severity=Severity.WARNING,
+        findings.append(finding(
+            code="ED103",
             title="Cannot evaluate a requirement of %s %s" % (dist.name, dist.version),
             because=message + ".",
             evidence=Evidence(source="declared: Requires-Dist of %s %s" % (dist.name, dist.version)),

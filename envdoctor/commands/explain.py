@@ -137,9 +137,13 @@ def _lint(args: argparse.Namespace) -> int:
     from envdoctor.explain.signatures import load_signatures
     from envdoctor.resources import api_index_path, signatures_path
 
+    from envdoctor.explain.names import NAMES_PATH, load_names
+
     table = load_signatures(args.signatures or signatures_path())
     index = load_api_index(args.api_index or api_index_path())
+    names = load_names(NAMES_PATH)
     sys.stdout.write("%s: %d signatures OK\n" % (table.path, len(table.signatures)))
+    sys.stdout.write("%s: %d name entries OK\n" % (NAMES_PATH, len(names)))
     sys.stdout.write("%s: %s OK\n" % (index.path, ", ".join(
         "%s %d versions" % (n, len(p.versions)) for n, p in sorted(index.packages.items()))))
     return EXIT_OK

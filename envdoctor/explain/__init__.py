@@ -5,6 +5,13 @@
 - :mod:`envdoctor.explain.signatures`: the signature table (``signatures.yaml``);
 - :mod:`envdoctor.explain.imports`: import errors from the API index;
 - :mod:`envdoctor.explain.pipconflicts`: pip's resolver and ``pip check`` lines;
+- mechanisms, each reading the text itself: :mod:`~envdoctor.explain.loader` (the dynamic
+  loader), :mod:`~envdoctor.explain.pipinstall` (wheel tags, Requires-Python, resolver
+  reports), :mod:`~envdoctor.explain.names` (renamed / removed names, ``names.yaml``),
+  :mod:`~envdoctor.explain.numpyabi`, :mod:`~envdoctor.explain.ascend` (CANN logs),
+  :mod:`~envdoctor.explain.frameworks` (MindSpore context);
+- :mod:`envdoctor.explain.model`: an :class:`~envdoctor.explain.model.Explanation` is a view
+  of a :class:`~envdoctor.findings.Finding` (codes ED401-ED409);
 - :mod:`envdoctor.explain.render`: text output (pure).
 
 :func:`explain_text` here is the short way in for other commands (``check --deep``): it
@@ -13,7 +20,7 @@ uses the bundled data files, loaded once.
 
 from typing import Any, Tuple
 
-__all__ = ["explain_text", "bundled_sources"]
+__all__ = ["explain_text", "explain_findings", "bundled_sources"]  # explain_text: api.py uses it
 
 _SOURCES = []  # type: list
 
@@ -37,3 +44,10 @@ def explain_text(text: str, matrix: Any = None, index: Any = None,
         matrix, index, signatures = bundled_sources()
     return explain(text, matrix, index, signatures,
                    matrix_path=getattr(matrix, "path", None)).explanations
+
+
+def explain_findings(text: str) -> Tuple[Any, ...]:
+    """The explanations of ``text`` as :class:`~envdoctor.findings.Finding` s (codes
+    ED401-ED409), the most authoritative first: what ``check --deep`` and ``smoke`` use."""
+    found = sorted(explain_text(text), key=lambda e: e.rank)
+    return tuple(e.finding() for e in found)

@@ -1,29 +1,44 @@
 """From pasted text to explanations: pure functions of the text and envdoctor's data.
 
-Each line is tried against, in order of authority:
+The text is cleaned first (escape sequences, CI and log prefixes, pip's margins: see
+:mod:`~envdoctor.explain.textutil`). Each line is then tried against, in order of authority:
 
-1. the compatibility matrix's ``error`` texts (rules that were verified, reported or
-   declared; a rule applies only when one of its packages is named elsewhere in the input);
-2. the signature table (``signatures.yaml``), first match wins;
-3. the API index, for ``cannot import name 'X' from 'M'`` and ``No module named 'M'``;
-4. pip's conflict lines (resolver and ``pip check``), grouped per distribution, plus the
-   matrix rules that the versions named in them match;
-5. for ``No module named 'x'`` on a top-level module, that it is not installed.
+1. what the traceback's own paths prove (a source checkout shadowing the installed package)
+   and MindSpore's CUDA messages read for the MindSpore version the text shows;
+2. the compatibility matrix's ``error`` texts, only in the rule's context (one of its
+   packages named elsewhere, its Python and no contradicting version shown in the text);
+3. the signature table (``signatures.yaml``), first match wins, naming only the packages the
+   text shows or the fix moves;
+4. mechanisms: NumPy's C-API versions, whose ``Invalid version`` it is, renamed and removed
+   names (``names.yaml``), the dynamic loader, then the API index and ``No module named``.
 
-Explanations of one line that share a fix are merged (the more authoritative one keeps the
-others as evidence), as are explanations of different lines with the same fix. Nothing is
-explained from a guess: a line no source recognises stays unexplained.
+Then the whole text: pip's conflict lines (grouped per distribution, plus the matrix rules
+their versions match), pip's install errors and Ascend / CANN logs.
+
+Explanations of one line are one problem (the most authoritative explains it, the others are
+its evidence), and explanations of different lines with the same fix are merged. A line no
+source recognises stays unexplained; a loose fit is labelled a guess and never carries a
+command.
 """
 
 import os
 import re
+import shlex
 from dataclasses import dataclass, replace
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from packaging.requirements import InvalidRequirement, Requirement
+
+from envdoctor.explain.ascend import CANN_ERROR, explain_ascend_log
+from envdoctor.explain.frameworks import explain_mindspore_cuda, explain_shadowed_checkout
 from envdoctor.explain.imports import (CANNOT_IMPORT, NO_MODULE, explain_cannot_import,
                                        explain_no_module)
+from envdoctor.explain.loader import explain_loader_line
 from envdoctor.explain.model import Explanation
+from envdoctor.explain.names import explain_name_line, load_names, python_fits
+from envdoctor.explain.numpyabi import explain_numpy_api
 from envdoctor.explain.pipconflicts import Conflict, conflict_explanations, parse_conflict
+from envdoctor.explain.pipinstall import explain_invalid_version, explain_pip_install
 from envdoctor.explain.signatures import Signature, fill, first_match
 from envdoctor.explain.textutil import (frames_before, imported_names, looks_like_error,
                                         mentions, normalise, python_version, site_package,
@@ -45,6 +60,9 @@ MODULE_DISTS = {
     "asttokens": "asttokens", "peft": "peft", "accelerate": "accelerate",
     "diffusers": "diffusers", "ftfy": "ftfy", "dill": "dill", "pyarrow": "pyarrow",
     "huggingface_hub": "huggingface-hub", "google.protobuf": "protobuf", "six": "six",
+    "torch": "torch", "torchvision": "torchvision", "mindtorch": "mindnlp",
+    "onnxruntime": "onnxruntime", "setuptools": "setuptools", "matplotlib": "matplotlib",
+    "pandas": "pandas",
 }
 _SKIP_FRAMES = ("mindtorch", "importlib", "_bootstrap")
 _LABELS = {"api-index": "api index", "matrix": "matrix", "signature": "signature",
@@ -57,6 +75,7 @@ class ExplainResult:
     explanations: Tuple[Explanation, ...]
     unexplained: Tuple[Tuple[int, str], ...]  # error-looking lines nothing explained
     lines: int
+    ends_early: bool = False  # the text stops inside a traceback, before its error line
 
     @property
     def exit_code(self) -> int:
@@ -65,7 +84,7 @@ class ExplainResult:
     def to_dict(self) -> Dict[str, Any]:
         return {"explanations": [e.to_dict() for e in self.explanations],
                 "unexplained": [{"line_number": n, "line": t} for n, t in self.unexplained],
-                "lines": self.lines}
+                "lines": self.lines, "ends_early": self.ends_early}
 
 
 # --- one source each ------------------------------------------------------------------------
@@ -90,35 +109,114 @@ def matrix_explanation(rule: Any, matrix_path: Optional[str] = None) -> Explanat
     return Explanation(rule.title, rule.because, tuple(p.name for p in rule.packages if
                                                        not p.absent),
                        fix, _matrix_source(rule), "matrix", rule.id,
-                       rule.fix_text, tuple(evidence))
+                       rule.fix_text, tuple(evidence),
+                       requirements=tuple(rule.fix_requirements))
+
+
+def _valid_requirement(text: str) -> bool:
+    try:
+        Requirement(text)
+    except InvalidRequirement:
+        return False
+    return True
+
+
+def visible_packages(packages: Sequence[str], requirements: Sequence[str], whole: str,
+                     command: Optional[str] = None) -> Tuple[str, ...]:
+    """The packages a cause may name: those the text shows (a path, an import, a message) and
+    those its fix moves. A table entry's other packages stay out of a traceback that never
+    touches them (no MindSpore in a ComfyUI traceback)."""
+    moved = set()
+    for req in requirements:
+        try:
+            moved.add(Requirement(req).name.lower())
+        except InvalidRequirement:
+            continue
+    out = []  # type: List[str]
+    for pkg in list(moved) + list(packages):
+        if pkg and pkg not in out and (pkg.lower() in moved or mentions(whole, [pkg]) or
+                                       (command is not None and mentions(command, [pkg]))):
+            out.append(pkg)
+    # the packages the fix moves first, in the order the entry names them
+    order = {p.lower(): i for i, p in enumerate(packages)}
+    return tuple(sorted(out, key=lambda p: (p.lower() not in moved, order.get(p.lower(), 99))))
 
 
 def signature_explanation(sig: Signature, groups: Dict[str, str],
-                          table_path: Optional[str] = None) -> Explanation:
+                          table_path: Optional[str] = None, whole: Optional[str] = None
+                          ) -> Explanation:
+    # Text from the paste reaches a command only shell-quoted, and a pin only when it parses.
+    quoted = {k: shlex.quote(v) for k, v in groups.items()}
     reqs = [fill(r, groups) or r for r in sig.fix_requirements]
-    fix = pip_install_command(reqs) if reqs else fill(sig.fix_command, groups)
+    reqs = [r for r in reqs if _valid_requirement(r)]
+    command = fill(sig.fix_command, quoted)
+    fix = pip_install_command(reqs) if reqs else command
     note = fill(sig.fix_text, groups)
     if reqs and sig.fix_command:
-        note = "%s%s" % ("Then: %s. " % fill(sig.fix_command, groups), note or "")
+        note = "%s%s" % ("Then: %s. " % command, note or "")
     evidence = ["signature %r%s%s" % (sig.id, " (%s:%s)" % (os.path.basename(table_path), sig.line)
                                       if table_path and sig.line else "",
                                       ", research note %s" % sig.ref if sig.ref else "")]
     packages = tuple(p for p in (fill(p, groups) or p for p in sig.packages) if p)
+    if whole is not None:
+        packages = visible_packages(packages, reqs, whole, command)
     return Explanation(fill(sig.title, groups) or sig.title, fill(sig.because, groups) or "",
-                       packages, fix, sig.source, "signature", sig.id, note, tuple(evidence))
+                       packages, fix, sig.source, "signature", sig.id, note, tuple(evidence),
+                       requirements=tuple(reqs))
 
 
-def _rule_applies(rule: Any, line: str, whole: str) -> bool:
+_SHOWN_VERSIONS = (
+    re.compile(r"(?P<n>[A-Za-z][\w.]*?)-(?P<v>\d+(?:\.\d+)+[\w.]*?)\.dist-info"),
+    re.compile(r"(?P<n>[A-Za-z][\w.-]*)==(?P<v>\d[\w.]*\d)"),
+    re.compile(r"(?P<n>[A-Za-z][\w]*)-(?P<v>\d+(?:\.\d+)+[\w.]*?)-(?:cp|py)\d"),
+)
+
+
+def shown_versions(whole: str) -> Dict[str, str]:
+    """The versions the text itself shows (``x-1.2.dist-info``, ``x==1.2``, wheel names)."""
+    from envdoctor.snapshot import canonical_name
+
+    out = {}  # type: Dict[str, str]
+    for pattern in _SHOWN_VERSIONS:
+        for found in pattern.finditer(whole):
+            out.setdefault(canonical_name(found.group("n")), found.group("v"))
+    return out
+
+
+def _versions_fit(rule: Any, whole: str) -> bool:
+    """False when the text shows a version of one of the rule's packages outside its range."""
+    from envdoctor.versions import spec_contains
+
+    shown = shown_versions(whole)
+    for pkg in rule.packages:
+        version = shown.get(pkg.key)
+        if version and pkg.spec is not None and not pkg.absent and \
+                spec_contains(pkg.spec, version) is False:
+            return False
+    return True
+
+
+def _rule_applies(rule: Any, line: str, whole: str, python: Optional[str]) -> bool:
+    """A rule's recorded error explains a line only in the rule's context: one of its packages
+    shows elsewhere in the text by name and, when the rule is about one Python, the text shows
+    that Python."""
     if not rule.error:
         return False
     error = " ".join(normalise(rule.error).split())
     if error not in " ".join(line.split()):
         return False
+    if rule.python is not None:
+        from envdoctor.versions import spec_contains
+
+        if python is None or spec_contains(rule.python, python + ".0") is not True:
+            return False
+    if not _versions_fit(rule, whole):
+        return False
     names = [p.name for p in rule.packages if not p.absent]
     if not names:
         return True
     rest = " ".join(whole.split()).replace(error, " ")
-    return mentions(rest, names)
+    return mentions(rest, names, aliases=False)
 
 
 def _importer(lines: Sequence[str], index: int) -> Optional[str]:
@@ -158,9 +256,18 @@ def _import_candidates(lines: Sequence[str], i: int, index: Any,
             exp = explain_no_module(index, module, imported_names(last_source, module), python)
             if exp:
                 out.append(exp)
-        if not out and "." not in module:
+        if not out and "." not in module and (module in MODULE_DISTS or
+                                              _imported_by_a_package(lines, i)):
+            # an unknown top-level module imported by the user's own script is usually the
+            # project's own folder not on sys.path, not a distribution to install
             out.append(_not_installed(module))
     return out
+
+
+def _imported_by_a_package(lines: Sequence[str], index: int) -> bool:
+    frames = [f for f in frames_before(lines, index)
+              if not f.path.startswith("<") and not any(s in f.path for s in _SKIP_FRAMES)]
+    return bool(frames) and site_package(frames[-1].path) is not None
 
 
 def _not_installed(module: str) -> Explanation:
@@ -173,7 +280,8 @@ def _not_installed(module: str) -> Explanation:
         (dist or module,), pip_install_command([dist]) if dist else None,
         "https://docs.python.org/3/library/exceptions.html#ModuleNotFoundError", "module",
         note=None if dist else "Install the distribution that provides %r into this "
-                               "interpreter (its name on PyPI may differ)." % module)
+                               "interpreter (its name on PyPI may differ)." % module,
+        requirements=(dist,) if dist else ())
 
 
 def _merge(primary: Explanation, other: Explanation, where: Optional[str] = None
@@ -192,8 +300,14 @@ def _combine(cands: List[Explanation]) -> List[Explanation]:
         return []
     ordered = sorted(cands, key=lambda e: e.rank)
     primary = ordered[0]
+    if not primary.packages:  # a table entry that names none: the mechanism saw who failed
+        named = next((c for c in ordered[1:] if c.packages), None)
+        if named is not None:
+            primary = replace(primary, packages=named.packages)
     for other in ordered[1:]:
         primary = _merge(primary, other)
+        if primary.id is None and other.id and other.kind in ("signature", "matrix"):
+            primary = replace(primary, id=other.id)  # the table entry it also matches
         if other.fix and other.fix != primary.fix:
             primary = primary.with_evidence("%s fix: %s" % (_LABELS.get(other.kind, other.kind),
                                                             other.fix))
@@ -252,9 +366,64 @@ def _dedupe(found: List[Explanation]) -> List[Explanation]:
     return out
 
 
+def _fit_python(exp: Explanation, python: Optional[str]) -> Explanation:
+    """A pin below a release is no fix when the older release has no wheel for the Python in
+    the text (``pillow<10`` on Python 3.13): the command goes, the reason stays."""
+    if not exp.requirements or not python:
+        return exp
+    for entry in load_names():
+        if not entry.removed or python_fits(python, entry.python_max):
+            continue
+        if "%s<%s" % (entry.package, entry.removed) in [r.replace(" ", "").lower()
+                                                       for r in exp.requirements]:
+            return replace(exp, fix=None, requirements=(), no_fix_reason=(
+                "%s %s, the last release before %s, has no wheel for Python %s, so pinning it "
+                "does not help here: change the code%s." % (
+                    entry.package, entry.last_with, entry.removed, python,
+                    " to use %s" % entry.instead if entry.instead else "")))
+    return exp
+
+
+def _line_candidates(lines: Sequence[str], i: int, whole: str, python: Optional[str],
+                     matrix: Any, index: Any, table: Sequence[Signature],
+                     table_path: Optional[str], matrix_path: Optional[str]
+                     ) -> List[Explanation]:
+    """Everything that explains ``lines[i]``: what envdoctor ran or recorded first, then the
+    mechanisms that read the line in its context."""
+    line = lines[i]
+    cands = explain_shadowed_checkout(lines, i) + explain_mindspore_cuda(lines, i, whole)
+    for rule in matrix.rules if matrix is not None else ():
+        if _rule_applies(rule, line, whole, python):
+            cands.append(matrix_explanation(rule, matrix_path))
+    match = first_match(table, line, whole)
+    if match is not None:
+        cands.append(signature_explanation(match[0], match[1], table_path, whole))
+    cands += explain_numpy_api(lines, i)
+    if not cands:
+        cands += explain_invalid_version(lines, i, whole)
+    cands += explain_name_line(lines, i, python)
+    cands += explain_loader_line(lines, i, whole)
+    if not any(c.kind == "names" for c in cands):
+        cands += _import_candidates(lines, i, index, python)
+    return [_fit_python(c, python) for c in cands]
+
+
+def _ends_early(lines: Sequence[str]) -> bool:
+    """Whether the text stops inside a traceback: its last line is a frame, the code under a
+    frame, or the Traceback header."""
+    tail = [l for l in lines if l.strip()]
+    if not tail:
+        return False
+    last = tail[-1].strip()
+    if last.startswith(("Traceback (most recent call last)", 'File "')):
+        return True
+    return len(tail) > 1 and tail[-2].strip().startswith('File "') and \
+        not looks_like_error(last)
+
+
 def explain_text(text: str, matrix: Any = None, index: Any = None, signatures: Any = None,
                  matrix_path: Optional[str] = None) -> ExplainResult:
-    """Explain what ``text`` (a traceback, pip's output, a student's paste) shows."""
+    """Explain what ``text`` (a traceback, pip's output, a loader or CANN log) shows."""
     lines = split_lines(text.rstrip("\n"))
     whole = "\n".join(lines)
     python = python_version(whole)
@@ -271,14 +440,8 @@ def explain_text(text: str, matrix: Any = None, index: Any = None, signatures: A
             conflicts.append(conflict)
             covered.add(i)
             continue
-        cands = []  # type: List[Explanation]
-        for rule in matrix.rules if matrix is not None else ():
-            if _rule_applies(rule, line, whole):
-                cands.append(matrix_explanation(rule, matrix_path))
-        match = first_match(table, line, whole)
-        if match is not None:
-            cands.append(signature_explanation(match[0], match[1], table_path))
-        cands += _import_candidates(lines, i, index, python)
+        cands = _line_candidates(lines, i, whole, python, matrix, index, table, table_path,
+                                 matrix_path)
         if not cands:
             continue
         covered.add(i)
@@ -294,7 +457,14 @@ def explain_text(text: str, matrix: Any = None, index: Any = None, signatures: A
         covered |= set(i for i, line in enumerate(lines) if _RESOLVER_HEADER in line)
         found += conflict_explanations(conflicts)
         found += _pip_matrix(conflicts, matrix, matrix_path)
+    for exp in explain_pip_install(lines, whole) + explain_ascend_log(lines, whole):
+        if exp.line_number:
+            covered.add(exp.line_number - 1)
+        if not any(f.line_number == exp.line_number and f.rank <= exp.rank for f in found):
+            found.append(exp)
     explanations = _dedupe(found)
     unexplained = tuple((i + 1, lines[i].strip()) for i in range(len(lines))
-                        if i not in covered and looks_like_error(lines[i]))
-    return ExplainResult(tuple(explanations), unexplained, len(lines))
+                        if i not in covered and (looks_like_error(lines[i]) or
+                                                 CANN_ERROR.search(lines[i])))
+    return ExplainResult(tuple(explanations), unexplained, len(lines),
+                         ends_early=not explanations and _ends_early(lines))

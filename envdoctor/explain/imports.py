@@ -125,7 +125,8 @@ def explain_cannot_import(index: ApiIndex, module: str, name: str,
             evidence.append("only the git tag %s has it: the PyPI release with the same "
                             "version is different code" % entry.ref)
         return Explanation(title, because, (pkg.name,), _install(entry) if entry else None,
-                           source, "api-index", None, None, tuple(evidence))
+                           source, "api-index", None, None, tuple(evidence),
+                           requirements=(entry.requirement(),) if entry else ())
     elsewhere = {m: v for m, v in pkg.exporters(name).items() if m != module}
     if elsewhere:
         where = "; ".join("%s in %s %s" % (m, pkg.name, describe_versions(pkg, v))
@@ -192,4 +193,5 @@ def explain_no_module(index: ApiIndex, module: str, names: Sequence[str] = (),
     return Explanation(title, because, (pkg.name,), _install(entry) if entry else None, source,
                        "api-index", None,
                        "Or port the code to the installed %s's modules (see evidence)." %
-                       pkg.name if evidence else None, tuple(evidence))
+                       pkg.name if evidence else None, tuple(evidence),
+                       requirements=(entry.requirement(),) if entry else ())

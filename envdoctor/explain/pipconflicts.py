@@ -25,6 +25,11 @@ _RESOLVER = re.compile(r"^(?:ERROR: )?(?P<a>[A-Za-z0-9][\w.\-]*) (?P<av>\S+) req
                        r"which is incompatible\.?$")
 _CHECK = re.compile(r"^(?P<a>[A-Za-z0-9][\w.\-]*) (?P<av>\S+) has requirement (?P<req>.+?), "
                     r"but you have (?P<b>[A-Za-z0-9][\w.\-]*) (?P<bv>\S+?)\.?$")
+# pip 10 to 20.2 after an install: "... has requirement X, but you'll have X v which is
+# incompatible."
+_LEGACY = re.compile(r"^(?:ERROR: )?(?P<a>[A-Za-z0-9][\w.\-]*) (?P<av>\S+) has requirement "
+                     r"(?P<req>.+?), but you'll have (?P<b>[A-Za-z0-9][\w.\-]*) (?P<bv>\S+?) "
+                     r"which is incompatible\.?$")
 _MISSING = re.compile(r"^(?:ERROR: )?(?P<a>[A-Za-z0-9][\w.\-]*) (?P<av>\S+) requires "
                       r"(?P<req>[^,]+?), which is not installed\.?$")
 
@@ -52,7 +57,7 @@ class Conflict:
 
 def parse_conflict(line: str, number: int) -> Optional[Conflict]:
     text = line.strip()
-    for pattern, tool in ((_RESOLVER, "resolver"), (_CHECK, "pip-check")):
+    for pattern, tool in ((_RESOLVER, "resolver"), (_LEGACY, "resolver"), (_CHECK, "pip-check")):
         found = pattern.match(text)
         if found:
             return Conflict(found.group("a"), found.group("av"), found.group("req").strip(),
@@ -150,5 +155,5 @@ def conflict_explanations(conflicts: Sequence[Conflict]) -> List[Explanation]:
             note="Moving %s can break whatever needed %s; run `python -m pip check` "
                  "afterwards." % (first.b, first.bv) if first.bv else None,
             evidence=evidence + (("needed: " + shown,) if len(group) > 1 else ()),
-            line=first.line, line_number=first.line_number))
+            line=first.line, line_number=first.line_number, requirements=(wanted,)))
     return out

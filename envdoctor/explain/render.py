@@ -9,6 +9,9 @@ from envdoctor.render.text import Line
 __all__ = ["render_explanation_lines", "render_result_lines"]
 
 _MAX_LINE = 160
+_CONFIDENCE = {"exact": "exact (this error text is known)",
+               "mechanism": "mechanism (read from what the text says)",
+               "guess": "guess (check it before acting on it)"}
 
 
 def _clip(text: str) -> str:
@@ -17,7 +20,9 @@ def _clip(text: str) -> str:
 
 def render_explanation_lines(number: int, exp: Explanation, verbose: bool = False
                              ) -> List[Line]:
-    lines = [[("  %d. " % number, "bold"), (exp.title, "bold")]]  # type: List[Line]
+    guess = exp.confidence == "guess"
+    lines = [[("  %d. " % number, "bold"), ("possibly: " if guess else "", "bold yellow"),
+              (exp.title, "bold")]]  # type: List[Line]
     if exp.line:
         where = "line %d: " % exp.line_number if exp.line_number else "line: "
         lines.append([("      " + where, "dim"), (_clip(exp.line), "")])
@@ -33,9 +38,13 @@ def render_explanation_lines(number: int, exp: Explanation, verbose: bool = Fals
                        "dim")])
     if exp.fix:
         lines.append([("      fix: ", "bold green"), (exp.fix, "green")])
-    if exp.note:
-        lines.append([("      " + ("note: " if exp.fix else "fix: "), "bold green"),
-                      (exp.note, "")])
+        if exp.note:
+            lines.append([("      note: ", "bold green"), (exp.note, "")])
+    elif exp.note and not exp.no_fix_reason:
+        lines.append([("      fix: ", "bold green"), (exp.note, "")])
+    else:
+        lines.append([("      no fix: ", "bold yellow"), (exp.reason_without_fix or "", "")])
+    lines.append([("      confidence: ", "dim"), (_CONFIDENCE[exp.confidence], "")])
     lines.append([("      source: ", "dim"), (exp.source, "")])
     return lines
 
@@ -47,15 +56,19 @@ def render_result_lines(result: ExplainResult, name: Optional[str] = None,
     if not result.explanations:
         out.append([("envdoctor explain: ", "bold"),
                     ("nothing recognised%s (%d lines)." % (where, result.lines), "bold yellow")])
-        out.append([("  envdoctor explains only what its compatibility matrix, API index and "
-                     "signature table know; it does not guess a cause.", "")])
+        out.append([("  envdoctor explains only what its compatibility matrix, API and name "
+                     "indexes, signature table and mechanisms (loader, pip, CANN) know; it "
+                     "does not guess a cause.", "")])
         if result.unexplained:
             out.append([("  Error lines it saw but cannot explain:", "")])
             for number, text in result.unexplained[:8]:
                 out.append([("    line %d: " % number, "dim"), (_clip(text), "")])
+        elif result.ends_early:
+            out.append([("  The text ends inside a traceback, before its error line: paste the "
+                         "whole traceback.", "")])
         else:
-            out.append([("  No error line found: paste the whole traceback or pip's output.",
-                         "")])
+            out.append([("  No error line found in it (a traceback's last line, pip's ERROR "
+                         "lines, a loader or CANN message).", "")])
         return out
     count = len(result.explanations)
     out.append([("envdoctor explain: ", "bold"),

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
 from envdoctor import __version__
+from envdoctor.findings import Finding
 
 __all__ = ["Stage", "Hint", "SmokeResult", "SMOKE_SCHEMA", "STATUSES", "FACT_KEYS"]
 
@@ -22,14 +23,22 @@ FACT_KEYS = (
 
 @dataclass(frozen=True)
 class Hint:
-    """Why a stage failed, in words, and what to do about it."""
+    """Why a stage failed, in words, and what to do about it: a thin view of the
+    :class:`~envdoctor.findings.Finding` that explain's table gave (``diagnosis``), or of a
+    stage's generic advice when the table knows nothing (no diagnosis)."""
 
     because: str
     fix: Optional[str] = None
     source: Optional[str] = None  # e.g. the research note or issue it comes from
+    diagnosis: Optional[Finding] = None  # the explain finding (ED401-ED409) behind it
 
     def to_dict(self) -> Dict[str, Any]:
-        return {"because": self.because, "fix": self.fix, "source": self.source}
+        out = {"because": self.because, "fix": self.fix, "source": self.source}  # type: Dict[str, Any]
+        if self.diagnosis is not None:
+            out.update(code=self.diagnosis.code, packages=list(self.diagnosis.packages),
+                       confidence=self.diagnosis.confidence,
+                       no_fix_reason=self.diagnosis.no_fix_reason)
+        return out
 
 
 @dataclass(frozen=True)
