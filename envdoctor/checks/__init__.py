@@ -6,7 +6,7 @@ in order and turns a check that raises into a finding, so one bad check never hi
 
 import traceback
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 from envdoctor.findings import Evidence, Finding, Severity
 from envdoctor.matrix import Matrix
@@ -24,6 +24,7 @@ class CheckContext:
     recipe_requested: bool = False  # named with --recipe, rather than chosen by default
     # (file, name, specifier, marker) from --requirements files
     requirement_lines: Tuple[Tuple[str, str, str, str], ...] = ()
+    lab: Optional[Any] = None  # envdoctor.lab.Lab read with --lab (issue 11)
 
     @property
     def python(self) -> str:
@@ -37,9 +38,10 @@ CheckFn = Callable[[CheckContext], List[Finding]]
 def _all_checks() -> List[CheckFn]:
     from envdoctor.checks import environment, matrix_rules, recipe, requirement_files, requirements
     from envdoctor.checks import devices  # ED5xx
+    from envdoctor.checks import lab  # ED8xx
 
     return [requirements.check, environment.check, matrix_rules.check, recipe.check,
-            requirement_files.check, devices.check]
+            requirement_files.check, devices.check, lab.check]
 
 
 CHECKS = _all_checks
