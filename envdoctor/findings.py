@@ -384,6 +384,19 @@ CODES = _codes(
             "from_pretrained, load_dataset, evaluate.load and the like fetch at run time: the "
             "lab needs the hub or a mirror (HF_ENDPOINT), or a cache. A warning when "
             "HF_HUB_OFFLINE is set in the environment."),
+    CodeDoc("ED830", "lab", E, "One of the lab's import statements fails",
+            "`check --deep --lab` ran exactly the lab's own import statements, in order, in one "
+            "child process of the target interpreter (with the variables the lab sets by %env "
+            "or os.environ), as the notebook does. This one raised; the finding carries the "
+            "exception, its last frames and the lab's file, cell and line. A warning when the "
+            "lab catches ImportError around it."),
+    CodeDoc("ED831", "lab", E, "One of the lab's import statements crashes the interpreter",
+            "While running the lab's import statements in order, the child died (a signal such "
+            "as SIGSEGV or SIGILL, or an abort in native code) at this statement; a notebook "
+            "kernel dies the same way. The statements after it did not run."),
+    CodeDoc("ED832", "lab", E, "One of the lab's import statements hangs",
+            "The child running the lab's import statements did not finish within the timeout; "
+            "this is the statement it was running. The kernel would never finish that cell."),
     CodeDoc("ED890", "lab", W, "Part of the lab could not be read",
             "A notebook that is not JSON, a cell that does not parse (Python 2, a typo), an "
             "install line pip's grammar rejects: envdoctor names the file, cell and line and "

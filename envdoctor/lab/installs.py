@@ -221,7 +221,7 @@ def _git(word: str) -> InstallItem:
 def parse_item(word: str) -> Tuple[Optional[InstallItem], Optional[str]]:
     """One positional word of ``pip install``: (item, problem). A word pip's grammar rejects
     is a problem, never an exception."""
-    variables = tuple(_VARIABLE.findall(word))
+    variables = tuple(sorted(set(_VARIABLE.findall(word))))
     spec = word.split(" @ ", 1)[-1]
     if spec.startswith("git+") or re.match(r"^(hg|svn|bzr)\+", spec):
         return _git(word), None
@@ -244,7 +244,8 @@ def parse_item(word: str) -> Tuple[Optional[InstallItem], Optional[str]]:
     try:
         req = Requirement(word)
     except InvalidRequirement as exc:
-        return None, "pip cannot read the requirement %r: %s" % (word, exc)
+        first = (str(exc).strip().splitlines() or [""])[0]
+        return None, "pip cannot read the requirement %r: %s" % (word, first)
     return InstallItem(text=word, kind="name", name=req.name, specifier=str(req.specifier),
                        extras=tuple(sorted(req.extras)),
                        marker=str(req.marker) if req.marker else "",
