@@ -195,11 +195,16 @@ def _stdlib() -> FrozenSet[str]:
     return frozenset(names) | FALLBACK_STDLIB if names else FALLBACK_STDLIB
 
 
+def _folder_of(lab: Lab, where: Where) -> str:
+    """The folder of the lab file ``where`` is in (a folder lab names files relative to it)."""
+    if os.path.isdir(lab.path):
+        return os.path.dirname(os.path.join(lab.path, where.file)) or "."
+    return os.path.dirname(lab.path) or "."
+
+
 def _local_module(lab: Lab, stmt: ImportStatement) -> bool:
     """A module that sits next to the lab's file (``import utils`` with utils.py)."""
-    base = lab.path if os.path.isdir(lab.path) else os.path.dirname(lab.path)
-    folder = os.path.join(base, os.path.dirname(stmt.where.file)) if os.path.isdir(lab.path) \
-        else base
+    folder = _folder_of(lab, stmt.where)
     return any(os.path.exists(os.path.join(folder or ".", stmt.top + suffix))
                for suffix in (".py", "", ".so"))
 
@@ -353,8 +358,7 @@ def _item(lab: Lab, line: InstallLine, item: InstallItem, snapshot: Snapshot, in
                                  misfit[len("built for "):])),
                 packages=(wheel.name,)))
     if item.is_local and not item.variables:
-        folder = os.path.dirname(os.path.join(lab.path if os.path.isdir(lab.path) else
-                                              os.path.dirname(lab.path), line.where.file))
+        folder = _folder_of(lab, line.where)
         path = item.text if os.path.isabs(item.text) else os.path.join(folder, item.text)
         if not os.path.exists(os.path.expanduser(path)):
             findings.append(Finding(

@@ -17,7 +17,7 @@ from envdoctor.lab.installs import parse_requirements_line, parse_shell
 from envdoctor.lab.model import (DeviceRequest, EnvSetting, HubFetch, ImportStatement,
                                  InstallLine, Lab, LabFile, LabWarning, Where)
 
-__all__ = ["read_lab", "read_notebook", "read_script", "read_requirements", "read_source",
+__all__ = ["read_lab", "read_file", "read_notebook", "read_script", "read_requirements", "read_source",
            "lab_files", "LabReadError"]
 
 NOTEBOOK_SUFFIXES = (".ipynb",)
@@ -419,6 +419,13 @@ def read_file_into(path: str, shown: str, facts: "_Facts", text: Optional[str] =
         _requirements_into(path, shown, facts, set(), text)
     else:
         _script_into(path, shown, facts, text)
+
+
+def read_file(path: str, shown: Optional[str] = None) -> Lab:
+    """One file, its facts named ``shown`` (a path relative to a course folder)."""
+    facts = _Facts()
+    read_file_into(path, shown or path, facts)
+    return facts.lab(path)
 
 
 def read_notebook(path: str) -> Lab:

@@ -9,7 +9,7 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from envdoctor.findings import Finding, Severity
 from envdoctor.lab.model import Lab
-from envdoctor.lab.reader import lab_files, read_lab, read_text
+from envdoctor.lab.reader import lab_files, read_file, read_text
 from envdoctor.snapshot import Snapshot
 
 __all__ = ["ScanEntry", "scan_folder", "scan_history", "platform_snapshot", "judge",
@@ -74,8 +74,8 @@ def scan_folder(folder: str, snapshot: Snapshot, platform_only: bool, index: Any
     for path in lab_files(folder):
         if not path.endswith(SUFFIXES):
             continue
-        lab = read_lab(path)
         shown = os.path.relpath(path, folder)
+        lab = read_file(path, shown)
         verdict, found = judge(lab, snapshot, platform_only, index)
         out.append(ScanEntry(shown, verdict, found))
     return out
