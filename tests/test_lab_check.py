@@ -229,3 +229,22 @@ def test_deep_passes_the_labs_env_settings(tmp_path):
                       {"envcheck.py": "import os\nassert os.environ['LAB_MIRROR'] == "
                                       "'https://m.example'\n"})
     assert deep_findings(sys.executable, lab, 60) == []
+
+
+@pytest.mark.slow
+@pytest.mark.mindspore
+def test_the_2025_lab_on_the_verified_mindnlp_05_env(mindspore_python):
+    """The env recipe gpt-imdb verified (mindspore 2.7.0 + mindnlp 0.5.1) is not ready for a
+    notebook importing mindnlp.engine: statically, before any import, and with --deep."""
+    from envdoctor.probe import probe
+
+    lab = read_lab(os.path.join(COURSE, "gpt_2025.ipynb"))
+    static = by_code(lab_findings(lab, probe(mindspore_python), mindspore_python))
+    assert all(f.severity is Severity.ERROR and "mindnlp 0.5.1 lacks mindnlp.engine" in f.title
+               for f in static["ED801"]) and len(static["ED801"]) == 3
+    deep = by_code(deep_findings(mindspore_python, lab, 600))
+    failing = {f.evidence.needed for f in deep["ED830"]}
+    assert failing == {"from mindnlp.engine.trainer import Trainer",
+                       "from mindnlp.engine.utils import EvalPrediction",
+                       "from mindnlp.engine import TrainingArguments"}
+    assert all("No module named 'mindnlp.engine'" in f.title for f in deep["ED830"])
