@@ -248,3 +248,124 @@ def test_the_2025_lab_on_the_verified_mindnlp_05_env(mindspore_python):
                        "from mindnlp.engine.utils import EvalPrediction",
                        "from mindnlp.engine import TrainingArguments"}
     assert all("No module named 'mindnlp.engine'" in f.title for f in deep["ED830"])
+
+
+# --- planning toward the lab (fix --lab's input) ---------------------------------------------
+
+MATRIX = """schema: 1
+rules:
+  - id: verified-msdev250-nlp040-py39
+    when:
+      packages: {mindspore-dev: "==2.5.0.dev20250202", mindnlp: "==0.4.0"}
+      python: "==3.9.*"
+      platforms: [linux-x86_64]
+    verdict: works
+    title: works
+    because: verified here
+    source: {kind: verified, date: "2026-11-30", versions: {mindnlp: 0.4.0}, platform: linux-x86_64}
+  - id: nlp04-ms27
+    when:
+      packages: {mindnlp: ">=0.4,<0.5", mindspore: ">=2.7"}
+    verdict: broken
+    title: mindnlp 0.4 does not import on MindSpore 2.7
+    because: verified here
+    fix: {text: keep mindnlp 0.4 with MindSpore 2.5}
+    source: {kind: verified, date: "2026-11-30", versions: {mindnlp: 0.4.1}, platform: linux-x86_64}
+"""
+
+
+@pytest.fixture(scope="module")
+def era_index(tmp_path_factory):
+    """The index with the mindspore-dev 2.5 build next to mindspore 2.7.0."""
+    path = tmp_path_factory.mktemp("era") / "api_index.json"
+    data = {"schema": 1, "generated": "2026-11-30", "packages": {
+        "mindnlp": {
+            "versions": [{"label": v, "dist": "mindnlp", "source": "pypi", "version": v}
+                         for v in ("0.4.0", "0.5.1")],
+            "modules": {"0-1": ["mindnlp", "mindnlp.transformers"], "0": ["mindnlp.engine"]},
+            "indexed": {"0-1": ["mindnlp.transformers"], "0": ["mindnlp.engine"]},
+            "exports": {"mindnlp.engine": {"0": ["Trainer"]},
+                        "mindnlp.transformers": {"0-1": ["OpenAIGPTTokenizer"]}}},
+        "mindspore": {
+            "versions": [{"label": "2.5.0.dev20250202 (mindspore-dev)", "dist": "mindspore-dev",
+                          "source": "pypi", "version": "2.5.0.dev20250202"},
+                         {"label": "2.7.0", "dist": "mindspore", "source": "pypi",
+                          "version": "2.7.0"}],
+            "modules": {"0-1": ["mindspore", "mindspore.nn"]}}}}
+    path.write_text(json.dumps(data))
+    return load_api_index(str(path))
+
+
+@pytest.fixture(scope="module")
+def matrix(tmp_path_factory):
+    from envdoctor.matrix import load_matrix
+
+    path = tmp_path_factory.mktemp("matrix") / "matrix.yaml"
+    path.write_text(MATRIX)
+    return load_matrix(str(path))
+
+
+def _engine_lab():
+    return read_text(json.dumps({"cells": [{"cell_type": "code", "source":
+                                            "import mindspore\nfrom mindspore import nn\n"
+                                            "from mindnlp.engine import Trainer\n"
+                                            "from mindnlp.transformers import OpenAIGPTTokenizer"}]}),
+                     "lab.ipynb")
+
+
+def test_plan_keeps_a_working_env_unchanged(era_index, matrix):
+    from envdoctor.lab.plan import lab_requirements
+
+    snap = snapshot("3.9.18", [("mindspore-dev", "2.5.0.dev20250202"), ("mindnlp", "0.4.0")])
+    target = lab_requirements(_engine_lab(), snap, era_index, matrix)
+    assert target.ok and not target.changes
+    assert [c.requirement for c in target.choices] == ["mindspore-dev==2.5.0.dev20250202",
+                                                       "mindnlp==0.4.0"]
+
+
+def test_plan_on_a_bare_venv_takes_the_verified_pair_without_a_second_framework(era_index, matrix):
+    from envdoctor.lab.plan import lab_requirements
+
+    target = lab_requirements(_engine_lab(), snapshot("3.9.18", []), era_index, matrix)
+    assert target.ok, target.refusal
+    framework, nlp = target.choices
+    assert framework.requirement == "mindspore-dev==2.5.0.dev20250202"
+    assert nlp.requirement == "mindnlp==0.4.0" and nlp.verified_by == (
+        "verified-msdev250-nlp040-py39",)
+    assert nlp.no_deps  # pip would add `mindspore` over mindspore-dev otherwise
+    assert target.no_deps() == ("mindnlp==0.4.0",)
+    assert "mindnlp==0.5.1" not in target.requirements()  # 0.5.1 lacks mindnlp.engine
+
+
+def test_plan_refuses_and_says_what_would_work(era_index, matrix):
+    from envdoctor.lab.plan import lab_requirements
+
+    snap = snapshot("3.10.12", [("mindspore", "2.7.0"), ("mindnlp", "0.5.1")])
+    target = lab_requirements(_engine_lab(), snap, era_index, matrix)
+    assert not target.ok and not target.choices
+    assert "mindspore 2.7.0" in target.refusal
+    assert any("fresh venv" in w for w in target.would_work)
+    assert any("nlp04-ms27" in e for e in target.evidence)
+
+
+def test_plan_a_cpu_torch_where_the_release_needs_torch(era_index, matrix):
+    from envdoctor.lab.plan import lab_requirements
+
+    port = read_lab(os.path.join(COURSE, "gpt_port_05.ipynb"))
+    from envdoctor.resources import api_index_path
+
+    target = lab_requirements(port, snapshot("3.11.7", []), load_api_index(api_index_path()),
+                              None)
+    assert target.ok, target.refusal
+    assert [c.requirement for c in target.choices] == ["mindspore==2.7.0", "mindnlp==0.5.1"]
+    assert target.torch and target.torch.startswith("torch==")
+    assert target.requirements()[0] == target.torch  # first, before mindnlp pulls a CUDA one
+
+
+def test_violations_of_a_plan_made_without_the_lab(era_index):
+    from envdoctor.lab.plan import lab_violations
+
+    said = lab_violations(_engine_lab(), ["mindnlp==0.5.1", "mindspore==2.7.0", "numpy<2"],
+                          era_index)
+    assert said == ["mindnlp==0.5.1 lacks mindnlp.engine.Trainer, which the lab imports "
+                    "(first at lab.ipynb cell 1 line 3)"]

@@ -17,7 +17,7 @@ from envdoctor.lab.model import Lab
 from envdoctor.snapshot import Snapshot, canonical_name
 from envdoctor.versions import spec_contains
 
-__all__ = ["LabTarget", "Choice", "lab_requirements"]
+__all__ = ["LabTarget", "Choice", "lab_requirements", "lab_violations"]
 
 
 @dataclass(frozen=True)
@@ -346,3 +346,38 @@ def lab_requirements(lab: Lab, snapshot: Snapshot, api_index: Any, matrix: Any) 
             evidence.append("mindnlp %s needs torch: a CPU torch first (%s), or pip fetches "
                             "CUDA wheels" % (nlp_choice.label, torch))
     return LabTarget((framework, nlp_choice), torch, windows, tuple(evidence))
+
+
+def lab_violations(lab: Lab, requirements: Sequence[str], api_index: Any) -> List[str]:
+    """For a plan made without the lab (a matrix rule's fix, a recipe's pins): each pinned
+    mindnlp / MindSpore release in ``requirements`` that lacks names the lab imports, said in
+    words. ``fix --lab`` drops a plan with any."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    if api_index is None:
+        return []
+    statuses = apicheck.symbol_statuses(lab, api_index)
+    out = []
+    for text in requirements:
+        try:
+            req = Requirement(text)
+        except InvalidRequirement:
+            continue
+        name = canonical_name(req.name)
+        family = "mindnlp" if name == "mindnlp" else (
+            "mindspore" if name in apicheck.FRAMEWORK_DISTRIBUTIONS else None)
+        pkg = api_index.packages.get(family) if family else None
+        pins = [s.version for s in req.specifier if s.operator in ("==", "===")]
+        if pkg is None or not pins:
+            continue
+        for i, entry in enumerate(pkg.versions):
+            if canonical_name(entry.dist) != name or entry.version != pins[0]:
+                continue
+            lacking = sorted({s.symbol for s in statuses if s.family == family
+                              and not s.statement.optional and i in s.lacks})
+            if lacking:
+                out.append("%s lacks %s, which the lab imports (first at %s)" % (
+                    text, ", ".join(lacking), next(s.statement.where.describe()
+                                                   for s in statuses if s.symbol == lacking[0])))
+            break
+    return out
