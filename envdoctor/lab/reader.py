@@ -31,6 +31,12 @@ OPTIONAL_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseExcep
 HUB_CALLS = {"from_pretrained", "load_dataset", "load_metric", "snapshot_download",
              "hf_hub_download"}
 _ASSIGN_SHELL = re.compile(r"^[\w.\[\], ]+=\s*!(.*)$")
+TRY_TYPES = tuple(getattr(ast, n) for n in ("Try", "TryStar") if hasattr(ast, n))
+BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+# Only text holding one of these can hold a call the lab check reads (a cheap pre-filter:
+# most of a course's scripts hold none, and walking every expression is the reader's cost).
+CALL_WORDS = ("set_context", "set_device", "from_pretrained", "load_dataset", "load_metric",
+              "snapshot_download", "hf_hub_download", "evaluate", "environ", "putenv")
 
 
 class LabReadError(Exception):
@@ -181,8 +187,9 @@ class _Scanner:
         return Where(self.file, getattr(node, "lineno", 1), self.cell)
 
     def visit(self, node: Any, function: Optional[str], optional: bool) -> None:
-        try_types = tuple(getattr(ast, n) for n in ("Try", "TryStar") if hasattr(ast, n))
-        if isinstance(node, try_types):
+        """Imports, with the function they are in and whether an ImportError is caught
+        around them: statements only (expressions hold no imports)."""
+        if isinstance(node, TRY_TYPES):
             catches = any(_catches_import_error(h) for h in node.handlers)
             for child in node.body:
                 self.visit(child, function, optional or catches)
@@ -190,8 +197,6 @@ class _Scanner:
                 self.visit(part, function, optional)
             return
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            for deco in node.decorator_list:
-                self.visit(deco, function, optional)
             name = node.name if function is None else "%s.%s" % (function, node.name)
             for child in node.body:
                 self.visit(child, name, optional)
@@ -200,19 +205,31 @@ class _Scanner:
             for a in node.names:
                 self.facts.imports.append(ImportStatement(
                     self.where(node), a.name, (), 0, optional, function, "import " + _alias(a)))
-        elif isinstance(node, ast.ImportFrom):
+            return
+        if isinstance(node, ast.ImportFrom):
             module = node.module or ""
             self.facts.imports.append(ImportStatement(
                 self.where(node), module, tuple(a.name for a in node.names), node.level or 0,
                 optional, function, "from %s%s import %s" % (
                     "." * (node.level or 0), module, ", ".join(_alias(a) for a in node.names))))
-        elif isinstance(node, ast.Call):
-            self.call(node)
-        elif isinstance(node, ast.Assign):
-            for target in node.targets:
-                self.environ_assignment(target, node.value, node)
-        for child in ast.iter_child_nodes(node):
-            self.visit(child, function, optional)
+            return
+        for field in BLOCK_FIELDS:
+            for child in getattr(node, field, None) or ():
+                self.visit(child, function, optional)
+
+    def calls(self, tree: Any) -> None:
+        """Device targets, hub fetches and os.environ settings, in source order."""
+        found = []  # type: List[Any]
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Call, ast.Assign)):
+                found.append(node)
+        found.sort(key=lambda n: (n.lineno, n.col_offset))
+        for node in found:
+            if isinstance(node, ast.Call):
+                self.call(node)
+            else:
+                for target in node.targets:
+                    self.environ_assignment(target, node.value, node)
 
     def source_line(self, node: Any) -> str:
         n = getattr(node, "lineno", 0)
@@ -295,6 +312,8 @@ def read_source(source: str, file: str, cell: Optional[int], facts: "_Facts",
     scanner = _Scanner(file, cell, python.split("\n"), facts)
     for node in tree.body:
         scanner.visit(node, None, False)
+    if any(word in python for word in CALL_WORDS):
+        scanner.calls(tree)
 
 
 # --- files ---------------------------------------------------------------------------------
