@@ -225,3 +225,26 @@ def test_notebook_path_forms(tmp_path):
     assert notebook_path({}, {"JPY_SESSION_NAME": "file://" + str(nb)}) == str(nb)
     assert notebook_path({}, {"JPY_SESSION_NAME": "console-1"}) is None  # not a notebook
     assert notebook_path({}, {}) is None
+
+
+@pytest.mark.parametrize("filename, python, system, machine, fits", [
+    ("mindspore-2.5.0-cp39-cp39-linux_aarch64.whl", "3.9.18", "Linux", "aarch64", True),
+    ("mindspore-2.5.0-cp39-cp39-linux_aarch64.whl", "3.9.18", "Linux", "x86_64", False),
+    ("mindspore-2.5.0-cp39-cp39-linux_aarch64.whl", "3.10.12", "Linux", "aarch64", False),
+    ("mindspore-2.7.0-cp311-cp311-manylinux1_x86_64.whl", "3.11.7", "Linux", "x86_64", True),
+    ("x-1.0-cp38-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl", "3.12.1", "Linux",
+     "x86_64", True),
+    ("x-1.0-cp38-abi3-manylinux_2_17_x86_64.whl", "3.7.16", "Linux", "x86_64", False),
+    ("mindnlp-0.4.0-py3-none-any.whl", "3.7.16", "Windows", "AMD64", True),
+    ("x-1.0-cp311-cp311-macosx_11_0_universal2.whl", "3.11.7", "Darwin", "arm64", True),
+    ("x-1.0-cp311-cp311-macosx_11_0_x86_64.whl", "3.11.7", "Darwin", "arm64", False),
+    ("x-1.0-cp311-cp311-win_amd64.whl", "3.11.7", "Windows", "AMD64", True),
+    ("x-1.0-cp311-cp311-win_amd64.whl", "3.11.7", "Linux", "x86_64", False),
+])
+def test_wheel_tags_against_a_target(filename, python, system, machine, fits):
+    from envdoctor.lab.wheels import target_of, wheel_misfit
+
+    item, problem = parse_item("https://wheels.example.org/" + filename)
+    assert problem is None
+    misfit = wheel_misfit(item.wheel, target_of(python, "CPython", system, machine))
+    assert (misfit is None) == fits, misfit
