@@ -248,3 +248,11 @@ def test_wheel_tags_against_a_target(filename, python, system, machine, fits):
     assert problem is None
     misfit = wheel_misfit(item.wheel, target_of(python, "CPython", system, machine))
     assert (misfit is None) == fits, misfit
+
+
+def test_a_notebooks_requirements_file_is_read_once():
+    lab = read_lab(os.path.join(FORMS, "installs.ipynb"))  # cell 4: -r requirements.txt
+    names = [i.name for _, i in lab.install_items()]
+    assert "jieba" in names and "tool" in names  # requirements.txt and its -r extra.txt
+    folder = read_lab(FORMS)  # the folder reads requirements.txt itself too: still once
+    assert [i.name for _, i in folder.install_items()].count("tool") == 1

@@ -93,7 +93,7 @@ def _fix_for(pkg: object, idx: FrozenSet[int], snapshot: Snapshot, python: str,
                         "Python %s; use a Python that one of them supports, or change the "
                         "lab's imports." % (family, snapshot.python_version))
     entry = versions[usable[-1]]
-    target = '"%s"' % lab.path
+    target = shlex.quote(lab.path)
     text = ("`envdoctor fix --lab %s` plans it without laying a second framework "
             "distribution over the installed one." % target)
     installed = apicheck.installed_distribution(snapshot, "mindspore")

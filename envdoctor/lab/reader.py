@@ -54,6 +54,7 @@ class _Facts:
         self.fetches = []  # type: List[HubFetch]
         self.warnings = []  # type: List[LabWarning]
         self.files = []  # type: List[LabFile]
+        self.requirement_files = set()  # type: Set[str]  # read once (-r cycles, folders)
 
     def lab(self, path: str) -> Lab:
         return Lab(path, tuple(self.files), tuple(self.installs), tuple(self.imports),
@@ -358,8 +359,24 @@ def _notebook_into(path: str, shown: str, facts: _Facts, text: Optional[str] = N
             facts.warnings.append(LabWarning(Where(shown, 1, number), "cell source is not text"))
             continue
         count += 1
+        before = len(facts.installs)
         read_source(source, shown, number, facts, ipython=True)
+        _included_requirements(path, shown, facts, facts.installs[before:])
     facts.files.append(LabFile(shown, "notebook", count))
+
+
+def _included_requirements(path: str, shown: str, facts: _Facts,
+                           lines: List[InstallLine]) -> None:
+    """`!pip install -r requirements.txt`: read that file too when it is next to the lab (a
+    notebook read from git has no folder: its -r files stay unread)."""
+    folder = os.path.dirname(path)
+    if not os.path.isfile(path):
+        return
+    for line in lines:
+        for included in line.requirement_files:
+            target = os.path.join(folder, included)
+            if os.path.isfile(target):
+                _requirements_into(target, os.path.join(os.path.dirname(shown), included), facts)
 
 
 def _script_into(path: str, shown: str, facts: _Facts, text: Optional[str] = None) -> None:
@@ -375,12 +392,11 @@ def _script_into(path: str, shown: str, facts: _Facts, text: Optional[str] = Non
     facts.files.append(LabFile(shown, "script"))
 
 
-def _requirements_into(path: str, shown: str, facts: _Facts, seen: Set[str],
-                       text: Optional[str] = None) -> None:
+def _requirements_into(path: str, shown: str, facts: _Facts, text: Optional[str] = None) -> None:
     real = os.path.realpath(path)
-    if real in seen:
-        return  # -r cycles
-    seen.add(real)
+    if real in facts.requirement_files:
+        return  # -r cycles, or a file a notebook's `-r` line read already
+    facts.requirement_files.add(real)
     if text is None:
         try:
             with open(path, "r", encoding="utf-8", errors="replace") as handle:
@@ -403,8 +419,7 @@ def _requirements_into(path: str, shown: str, facts: _Facts, seen: Set[str],
         facts.installs.append(install)
         for included in install.requirement_files:
             target = os.path.join(os.path.dirname(path), included)
-            _requirements_into(target, os.path.join(os.path.dirname(shown), included),
-                               facts, seen)
+            _requirements_into(target, os.path.join(os.path.dirname(shown), included), facts)
     facts.files.append(LabFile(shown, "requirements"))
 
 
@@ -435,7 +450,7 @@ def read_file_into(path: str, shown: str, facts: "_Facts", text: Optional[str] =
     if kind == "notebook":
         _notebook_into(path, shown, facts, text)
     elif kind == "requirements":
-        _requirements_into(path, shown, facts, set(), text)
+        _requirements_into(path, shown, facts, text)
     else:
         _script_into(path, shown, facts, text)
 
@@ -461,7 +476,7 @@ def read_script(path: str) -> Lab:
 
 def read_requirements(path: str) -> Lab:
     facts = _Facts()
-    _requirements_into(path, path, facts, set())
+    _requirements_into(path, path, facts)
     return facts.lab(path)
 
 
