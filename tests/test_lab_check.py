@@ -369,3 +369,28 @@ def test_violations_of_a_plan_made_without_the_lab(era_index):
                           era_index)
     assert said == ["mindnlp==0.5.1 lacks mindnlp.engine.Trainer, which the lab imports "
                     "(first at lab.ipynb cell 1 line 3)"]
+
+
+def test_plan_does_not_keep_a_pair_the_matrix_says_is_broken(era_index, matrix):
+    from envdoctor.lab.plan import lab_requirements
+
+    snap = snapshot("3.9.18", [("mindspore", "2.7.0"), ("mindnlp", "0.4.0")])
+    target = lab_requirements(_engine_lab(), snap, era_index, matrix)
+    assert not target.ok  # 0.4.0 has the names, but the matrix says it breaks on 2.7
+    assert any("the installed mindnlp 0.4.0 does not work with mindspore 2.7.0" in e
+               for e in target.evidence)
+
+
+def test_card_with_a_plan_for_a_saved_snapshot(tmp_path):
+    from conftest import envdoctor
+
+    snap = {"interpreter": {"version": "3.9.18", "executable": "/lab/bin/python"},
+            "platform": {"system": "Linux", "machine": "x86_64"},
+            "distributions": [{"name": "mindspore-dev", "version": "2.5.0.dev20250202"},
+                              {"name": "mindnlp", "version": "0.4.0"}]}
+    (tmp_path / "env.json").write_text(json.dumps(snap))
+    proc = envdoctor("lab", "card", os.path.join(COURSE, "gpt_2025.ipynb"), "--from",
+                     str(tmp_path / "env.json"), "--json")
+    assert proc.returncode == 0, proc.stderr
+    plan = json.loads(proc.stdout)["plan"]
+    assert plan["ok"] and [c["keep"] for c in plan["choices"]] == [True, True]

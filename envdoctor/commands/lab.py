@@ -25,6 +25,11 @@ def register(sub: Any) -> None:
                     "lab's line, the API index, the matrix). The lab is read, never run.")
     card.add_argument("path", help="a notebook, a script, a requirements file or a folder")
     card.add_argument("--json", action="store_true", help="print only JSON on stdout")
+    plan_for = card.add_mutually_exclusive_group()
+    plan_for.add_argument("--python", metavar="PATH",
+                          help="also plan the lab's MindSpore / MindNLP for this interpreter")
+    plan_for.add_argument("--from", dest="from_file", metavar="FILE",
+                          help="also plan for a saved snapshot (envdoctor snapshot -o)")
     card.set_defaults(func=run_card)
     scan = actions.add_parser(
         "scan", help="every notebook and script of a course folder against a target",
@@ -72,12 +77,51 @@ def run_card(args: argparse.Namespace) -> int:
     from envdoctor.matrix import load_matrix
     from envdoctor.resources import matrix_path
 
-    card = lab_card(_read(args.path), load_index(), load_matrix(matrix_path()))
+    lab = _read(args.path)
+    index, matrix = load_index(), load_matrix(matrix_path())
+    card = lab_card(lab, index, matrix)
+    target = None
+    if args.python or args.from_file:
+        from envdoctor.commands.check import load_target
+        from envdoctor.lab.plan import lab_requirements
+
+        args.timeout = 60.0
+        snapshot, _ = load_target(args)
+        target = lab_requirements(lab, snapshot, index, matrix)
     if args.json:
-        sys.stdout.write(json.dumps(card.to_dict(), indent=2) + "\n")
+        data = card.to_dict()
+        if target is not None:
+            data["plan"] = target.to_dict()
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
     else:
-        sys.stdout.write(_clean(render_markdown(card)))
+        text = render_markdown(card)
+        if target is not None:
+            text += "\n" + render_plan(target)
+        sys.stdout.write(_clean(text))
     return EXIT_OK
+
+
+def render_plan(target: Any) -> str:
+    """The plan toward the lab, in Markdown (what `fix --lab` would install)."""
+    out = ["## Plan for this target", ""]
+    if not target.ok:
+        out.append("Nothing to install: %s" % target.refusal)
+        out += ["", "What would work:", ""] + ["- %s" % w for w in target.would_work]
+    else:
+        for choice in target.choices:
+            out.append("- %s: %s%s%s" % (
+                "MindSpore" if choice.family == "mindspore" else "MindNLP",
+                "keep " + choice.label if choice.keep else "install `%s`" % choice.requirement,
+                " (with --no-deps: pip would add `mindspore` over another distribution)"
+                if choice.no_deps and not choice.keep else "",
+                " (verified: %s)" % ", ".join(choice.verified_by) if choice.verified_by else ""))
+        if target.torch:
+            out.append("- torch: install `%s` first (a CPU build)" % target.torch)
+        if not target.changes:
+            out.append("- nothing to change: the installed releases have every name the lab "
+                       "imports")
+    out += ["", "Evidence:", ""] + ["- %s" % e for e in target.evidence]
+    return "\n".join(out) + "\n"
 
 
 def _target(args: argparse.Namespace) -> Any:

@@ -281,7 +281,17 @@ def lab_requirements(lab: Lab, snapshot: Snapshot, api_index: Any, matrix: Any) 
 
     installed_nlp = snapshot.get("mindnlp")
     release = apicheck.installed_release(nlp_pkg, installed_nlp) if installed_nlp else None
+    kept_broken = None  # type: Optional[str]
     if ms_keep is not None and release is not None and release in win["mindnlp"]:
+        entry = nlp_pkg.versions[release]
+        kept_broken = _broken(matrix, snapshot, {
+            canonical_name(installed_ms.name): (installed_ms.version, "index"),
+            "mindnlp": (entry.version, _origin(entry))})
+        if kept_broken:
+            evidence.append("matrix rule %s: the installed mindnlp %s does not work with %s"
+                            % (kept_broken, entry.label, ms_keep.label))
+    if ms_keep is not None and release is not None and release in win["mindnlp"] \
+            and not kept_broken:
         entry = nlp_pkg.versions[release]
         evidence.append("keeps the installed %s and mindnlp %s: they have every name the lab "
                         "imports" % (ms_keep.label, entry.label))
