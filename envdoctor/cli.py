@@ -17,7 +17,7 @@ __all__ = ["main", "build_parser"]
 
 # Order is the order of `envdoctor --help`.
 COMMAND_MODULES = ("check", "fix", "rollback", "snapshot", "explain", "recipes", "recipe",
-                   "matrix", "smoke", "report")
+                   "matrix", "smoke", "report", "lab")
 
 
 def build_parser() -> argparse.ArgumentParser:

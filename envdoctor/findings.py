@@ -151,6 +151,7 @@ AREAS = {
     "devices": "Devices",
     "smoke": "Smoke train",
     "explain": "Pasted errors (explain)",
+    "lab": "The lab's own files (--lab)",
     "other": "envdoctor itself",
 }
 
@@ -388,6 +389,94 @@ CODES = _codes(
 
 
     # --- codes: the lab read from its files (ED801-ED899), issue 11
+    CodeDoc("ED801", "lab", E, "The installed framework lacks a name the lab imports",
+            "`check --lab` read the lab's import statements and looked each mindspore.* / "
+            "mindnlp.* name up in the API index (api_index.json, built from the real wheels), "
+            "without importing anything. The installed release does not have this one, so the "
+            "lab's cell raises ImportError. The finding names the lab's file, cell and line and "
+            "the releases that have every name the lab imports (the release window); inside "
+            "try/except ImportError it is only a warning.\n"
+            "Fix: a release in the window (`envdoctor fix --lab PATH` plans it), or change the "
+            "lab's import."),
+    CodeDoc("ED802", "lab", I, "The installed framework release is not in the API index",
+            "The static API check needs the installed mindspore / mindnlp release in "
+            "api_index.json; this one is not there, so the lab's imports are not judged "
+            "statically. `check --deep --lab` imports them for real."),
+    CodeDoc("ED803", "lab", W, "The lab imports a module nothing installed provides",
+            "No installed distribution matches a module the lab imports (by name, and by the "
+            "common import-name differences such as PIL/pillow). An error for mindspore and "
+            "mindnlp; a warning otherwise, since a distribution of another name may provide it "
+            "(--deep imports it to be sure). Optional imports (try/except ImportError) and the "
+            "lab's own modules are not counted.\nFix: install the distribution."),
+    CodeDoc("ED804", "lab", I, "A lab import the API index cannot judge",
+            "The module is compiled or fills its names at import time (a lazy module), so the "
+            "index does not list its names for this release. `check --deep --lab` imports it."),
+    CodeDoc("ED810", "lab", E, "A wheel the lab installs does not fit this target",
+            "The lab installs a wheel by URL or path; its file name (read with "
+            "packaging.utils.parse_wheel_filename) says which Python, ABI and platform it is "
+            "built for, and none of its tags fits the target (the course's notebooks install "
+            "cp39 linux_aarch64 MindSpore wheels for Ascend machines). pip refuses it: \"is not "
+            "a supported wheel on this platform\".\n"
+            "Fix: the wheel of the same release for this Python and platform, or the machine "
+            "the wheel is built for."),
+    CodeDoc("ED811", "lab", E, "An install line of the lab gets a release without the lab's names",
+            "An install line (`!pip install mindnlp`, a pinned version, a wheel, a git tag) "
+            "installs a MindSpore / MindNLP release that lacks names the lab imports, per the "
+            "API index. An unpinned line gets the newest release pip finds today, so a lab that "
+            "worked when it was written breaks when a newer release moves its API.\n"
+            "Fix: pin the line to a release of the window the finding names."),
+    CodeDoc("ED812", "lab", W, "The lab installs a local file that is not there",
+            "An install line names a local wheel, archive or folder that does not exist next "
+            "to the lab, and nothing in the lab downloads it.\n"
+            "Fix: install by name from an index, or ship the file with the lab."),
+    CodeDoc("ED813", "lab", E, "An install line uses a variable set by `!export`",
+            "In Jupyter each `!` line runs in its own shell, so `!export VAR=...` is gone when "
+            "the next `!pip install .../${VAR}/...` runs: the URL has an empty part and pip "
+            "fails.\nFix: `%env VAR=value` (the kernel's environment, inherited by every later "
+            "`!` line), or the value written into the line."),
+    CodeDoc("ED814", "lab", W, "`!export` in a notebook does not persist",
+            "`!export VAR=...` sets the variable in a shell that ends with the line; neither "
+            "the kernel nor later `!` lines see it.\nFix: `%env VAR=value` or os.environ."),
+    CodeDoc("ED815", "lab", E, "`pip install pip install ...` installs a package named `install`",
+            "A doubled `pip install` makes pip read `pip` and `install` as requirements: it "
+            "reinstalls pip and installs the unrelated PyPI project `install`.\n"
+            "Fix: remove the second `pip install`."),
+    CodeDoc("ED816", "lab", I, "The lab changes pip's configuration",
+            "`pip config set` writes the user's pip.conf (a mirror as global.index-url, say): "
+            "it stays for every later pip run of that user, in every environment.\n"
+            "Fix: pass the mirror on the install line (-i URL), or `pip config unset KEY`."),
+    CodeDoc("ED817", "lab", E, "The lab installs a second framework distribution",
+            "The lab installs one MindSpore distribution (mindspore, mindspore-dev, "
+            "mindspore-gpu, ...) while another is installed. pip treats them as unrelated "
+            "projects and unpacks both into one mindspore/ folder; the files mix.\n"
+            "Fix: skip that cell here, or uninstall the installed distribution first."),
+    CodeDoc("ED820", "lab", E, "The lab asks for a device this machine cannot give",
+            "The lab calls set_context(device_target=...) or set_device(...) with Ascend or "
+            "GPU, and the device probe finds no usable backend of that kind (a warning when "
+            "the snapshot carries no device data).\n"
+            "Fix: change that line to device_target='CPU' (the finding prints it), or run the "
+            "lab on a machine with the device."),
+    CodeDoc("ED821", "lab", I, "The lab downloads from a model or dataset hub",
+            "from_pretrained, load_dataset, evaluate.load and the like fetch at run time: the "
+            "lab needs the hub or a mirror (HF_ENDPOINT), or a cache. A warning when "
+            "HF_HUB_OFFLINE is set in the environment."),
+    CodeDoc("ED830", "lab", E, "One of the lab's import statements fails",
+            "`check --deep --lab` ran exactly the lab's own import statements, in order, in one "
+            "child process of the target interpreter (with the variables the lab sets by %env "
+            "or os.environ), as the notebook does. This one raised; the finding carries the "
+            "exception, its last frames and the lab's file, cell and line. A warning when the "
+            "lab catches ImportError around it."),
+    CodeDoc("ED831", "lab", E, "One of the lab's import statements crashes the interpreter",
+            "While running the lab's import statements in order, the child died (a signal such "
+            "as SIGSEGV or SIGILL, or an abort in native code) at this statement; a notebook "
+            "kernel dies the same way. The statements after it did not run."),
+    CodeDoc("ED832", "lab", E, "One of the lab's import statements hangs",
+            "The child running the lab's import statements did not finish within the timeout; "
+            "this is the statement it was running. The kernel would never finish that cell."),
+    CodeDoc("ED890", "lab", W, "Part of the lab could not be read",
+            "A notebook that is not JSON, a cell that does not parse (Python 2, a typo), an "
+            "install line pip's grammar rejects: envdoctor names the file, cell and line and "
+            "reads the rest of the lab."),
 
 
     # --- codes: hostile input and safety (ED950-ED969), issue 14

@@ -173,9 +173,81 @@ def find_recipe(name: str, recipes: Optional[List[Recipe]] = None) -> Optional[R
     return None
 
 
-def default_recipe(snapshot: Snapshot, recipes: List[Recipe]) -> Optional[Recipe]:
-    """The newest generation that supports the target's Python."""
-    for recipe in sorted(recipes, key=lambda r: -r.generation):
-        if recipe.supports_python(snapshot.python_version):
-            return recipe
-    return None
+def _installed_framework(snapshot: Snapshot, family: str) -> Optional[Any]:
+    from envdoctor.lab.apicheck import installed_distribution
+
+    return installed_distribution(snapshot, family)
+
+
+def _api_fit(recipe: Recipe, snapshot: Snapshot, api_index: Any) -> Optional[Tuple[int, int]]:
+    """None when the installed mindnlp release lacks a mindnlp name the recipe's lab imports
+    (per the API index); else (1 when the recipe's mindnlp range names the installed
+    major.minor, the number of its names the index proves present): bigger fits better."""
+    from envdoctor.lab.apicheck import installed_release
+
+    dist = _installed_framework(snapshot, "mindnlp")
+    pkg = api_index.packages.get("mindnlp") if api_index is not None else None
+    if dist is None or pkg is None:
+        return None
+    release = installed_release(pkg, dist)
+    if release is None:
+        return None
+    proven = 0
+    for symbol in recipe.symbols:
+        module, _, name = symbol.rpartition(".")
+        if not symbol.startswith("mindnlp.") or not module:
+            continue
+        status = pkg.symbol_status(module, name)
+        if release in status["lacks"] or release in status["no_module"]:
+            return None
+        proven += release in status["has"]
+    minor = ".".join(dist.version.split(".")[:2]) + "."
+    spec = next((p.spec for p in recipe.packages if p.name == "mindnlp"), None)
+    same_minor = any(s.version.startswith(minor) for s in spec) if spec is not None else False
+    return int(same_minor), proven
+
+
+def default_recipe(snapshot: Snapshot, recipes: List[Recipe],
+                   api_index: Any = None) -> Optional[Recipe]:
+    """The lab whose API matches what is installed, never simply the newest one:
+
+    1. among the recipes for the target's Python, those whose MindNLP range holds the
+       installed mindnlp (newest generation first; a MindSpore match breaks ties);
+    2. else those whose mindnlp names the installed release has (the API index), the one
+       whose range names its major.minor and that the index proves most names of first;
+    3. else (nothing of the lab installed, or nothing matches): the newest verified recipe
+       for this Python, then the newest declared one.
+    """
+    fitting = [r for r in recipes if r.supports_python(snapshot.python_version)]
+    if not fitting:
+        return None
+    newest = sorted(fitting, key=lambda r: -r.generation)
+    mindnlp = _installed_framework(snapshot, "mindnlp")
+    if mindnlp is not None:
+        mindspore = _installed_framework(snapshot, "mindspore")
+
+        def spec(recipe: Recipe, name: str) -> Optional[PackageSpec]:
+            return next((p for p in recipe.packages if p.name == name), None)
+
+        def holds(recipe: Recipe, name: str, dist: Any) -> bool:
+            pkg = spec(recipe, name)
+            if pkg is None or dist is None:
+                return False
+            if pkg.spec is None:
+                return True
+            return spec_contains(pkg.spec, dist.version) is True
+
+        matching = [r for r in newest if holds(r, "mindnlp", mindnlp)]
+        if matching:
+            both = [r for r in matching if holds(r, "mindspore", mindspore)]
+            return (both or matching)[0]
+        if api_index is None:
+            from envdoctor.lab.apicheck import load_index
+
+            api_index = load_index()
+        fits = [(_api_fit(r, snapshot, api_index), r) for r in newest]
+        by_api = [(fit, r) for fit, r in fits if fit is not None]
+        if by_api:
+            return max(by_api, key=lambda pair: (pair[0], pair[1].generation))[1]
+    verified = [r for r in newest if r.status == "verified"]
+    return (verified or newest)[0]

@@ -73,3 +73,69 @@ def test_cli_lists_recipes():
 def test_unknown_recipe_is_exit_2():
     proc = envdoctor("check", "--recipe", "no-such-lab")
     assert proc.returncode == 2 and "no recipe named" in proc.stderr
+
+
+# --- issue 11: a recipe per generation of the course's GPT lab; the default follows the API ---
+
+import os
+import subprocess
+
+import pytest
+
+MIRROR = "/work/.mirror/mindspore-courses+step_into_llm/repo"
+NOTEBOOK = "Season1.step_into_chatgpt/3.GPT/gpt_imdb_finetune.ipynb"
+
+
+def test_one_recipe_per_generation_and_the_port_says_what_it_is():
+    recipes = {r.name: r for r in load_recipes()}
+    assert {"gpt-imdb-2023", "gpt-imdb-2024", "gpt-imdb-2025", "gpt-imdb"} <= set(recipes)
+    port = recipes["gpt-imdb"]
+    assert "port" in port.title and "diffusers" not in {p.name for p in port.packages}
+    assert "mindnlp.engine.TrainingArguments" in recipes["gpt-imdb-2025"].symbols
+    assert "mindnlp.transformers.GPTTokenizer" in recipes["gpt-imdb-2024"].symbols
+    for name in ("gpt-imdb-2024", "gpt-imdb-2025"):
+        assert len(recipes[name].source["link"].split("/blob/")[1].split("/")[0]) == 40
+
+
+def test_default_follows_the_installed_api():
+    recipes = load_recipes()
+    era = make_snapshot(python="3.9.18", **{"mindspore-dev": "2.5.0.dev20250202",
+                                            "mindnlp": "0.4.0"})
+    assert default_recipe(era, recipes).name == "gpt-imdb-2025"
+    assert default_recipe(make_snapshot(python="3.9.18", mindspore="2.2.14", mindnlp="0.2.4"),
+                          recipes).name == "gpt-imdb-2024"
+    assert default_recipe(make_snapshot(python="3.9.18", mindspore="2.7.0", mindnlp="0.5.1"),
+                          recipes).name == "gpt-imdb"
+    # 0.4.1 is pinned by no recipe: the API index says it has the 2025 lab's names
+    assert default_recipe(make_snapshot(python="3.10.12", mindnlp="0.4.1"),
+                          recipes).name == "gpt-imdb-2025"
+    # nothing of the lab installed: the newest verified recipe, not the newest declared one
+    assert default_recipe(make_snapshot(python="3.9.18"), recipes).status == "verified"
+
+
+def test_a_missing_lock_file_is_no_lock():
+    recipe = find_recipe("gpt-imdb-2025")
+    lock = os.path.join(os.path.dirname(recipe.path), "locks",
+                        "gpt-imdb-2025-py3.9-linux-x86_64.txt")
+    snap = make_snapshot(python="3.9.18")
+    if os.path.exists(lock):
+        assert recipe.lock_for(snap)[0]
+    else:
+        assert recipe.lock_for(snap) is None
+    assert find_recipe("gpt-imdb-2024").lock_for(make_snapshot(python="3.8.18")) is None
+
+
+@pytest.mark.skipif(not os.path.isdir(MIRROR), reason="the course's git mirror is not here")
+@pytest.mark.parametrize("name, commit", [
+    ("gpt-imdb-2024", "42b53f5d0f462332f0c8fac867f7df847a13f11f"),
+    ("gpt-imdb-2025", "a931492b34e11aebe83d8b67da3f9aaca5143fb5")])
+def test_recipe_symbols_are_exactly_the_notebooks_imports(name, commit):
+    from envdoctor.checks.lab import FALLBACK_STDLIB
+    from envdoctor.lab import read_text
+
+    text = subprocess.run(["git", "--git-dir", MIRROR, "show", "%s:%s" % (commit, NOTEBOOK)],
+                          stdout=subprocess.PIPE, check=True).stdout.decode("utf-8")
+    lab = read_text(text, "gpt_imdb_finetune.ipynb")
+    imported = [s for s in lab.symbols() if s.split(".")[0] not in FALLBACK_STDLIB]
+    assert list(find_recipe(name).symbols) == imported
+    assert find_recipe(name).source["link"].split("/blob/")[1].startswith(commit)

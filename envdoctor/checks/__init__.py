@@ -12,8 +12,8 @@ from typing import Callable, List, Optional, Sequence
 
 from packaging.utils import canonicalize_name
 
-from envdoctor.checks import (devices, environment, matrix_rules, recipe, requirement_files,
-                              requirements)
+from envdoctor.checks import (devices, environment, lab, matrix_rules, recipe,
+                              requirement_files, requirements)
 from envdoctor.checks.context import CheckContext
 from envdoctor.findings import Evidence, Finding, Severity
 
@@ -21,9 +21,9 @@ __all__ = ["CheckContext", "CheckFn", "run_checks", "fold_duplicates", "CHECKS"]
 
 CheckFn = Callable[[CheckContext], List[Finding]]
 
-# In the order they run; devices.check reports ED5xx.
+# In the order they run; devices.check reports ED5xx, lab.check ED8xx.
 CHECKS = (requirements.check, environment.check, matrix_rules.check, recipe.check,
-          requirement_files.check, devices.check)  # type: Sequence[CheckFn]
+          requirement_files.check, devices.check, lab.check)  # type: Sequence[CheckFn]
 
 
 def run_checks(context: CheckContext, checks: Optional[Sequence[CheckFn]] = None

@@ -6,6 +6,11 @@ LD_LIBRARY_PATH) stay in this child.
 Usage: python lab_imports.py '{"module": "mindnlp", "symbols": ["mindnlp.transforms.X"]}'
 Prints the result as JSON on the last line, after the marker below: imports print freely.
 Stdlib only (the modules under test are imported by name, at run time).
+
+Lab mode (``check --deep --lab``): ``{"statements": ["import mindspore", "from m import x"]}``
+runs exactly the lab's own import statements, in order, in this one process, as the notebook
+would; each gets ok or its exception. Before each one a step line goes to stderr, so that a
+crash or a hang is pinned on the statement that caused it.
 """
 
 import faulthandler
@@ -17,6 +22,7 @@ import time
 import traceback
 
 MARKER = "@@ENVDOCTOR-RESULT@@"
+STEP = "@@ENVDOCTOR-STEP@@"
 
 
 def describe(exc):
@@ -46,9 +52,37 @@ def lookup(symbol):
         raise ImportError("cannot import name %r from %r (%s)" % (name, module_name, where))
 
 
+def run_statements(statements):
+    """Each statement in one shared namespace, like the cells of a notebook."""
+    namespace = {"__name__": "__main__"}
+    results = []
+    for number, code in enumerate(statements):
+        sys.stderr.write("\n%s %d\n" % (STEP, number))
+        sys.stderr.flush()
+        started = time.time()
+        try:
+            exec(compile(code, "<lab statement %d>" % number, "exec"), namespace)
+            outcome = {"ok": True}
+        except BaseException as exc:  # SystemExit from a broken import is a failure too
+            outcome = {"ok": False, "error": describe(exc)}
+        outcome["seconds"] = round(time.time() - started, 3)
+        results.append(outcome)
+    return results
+
+
 def main():
     faulthandler.enable()  # a segfault in native code leaves its stack on stderr
     spec = json.loads(sys.argv[1])
+    if "statements" in spec:
+        here = os.path.dirname(os.path.abspath(__file__))
+        sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != here]
+        sys.path.insert(0, os.getcwd())  # the lab's own modules, as in its kernel
+        result = {"statements": run_statements(spec["statements"])}
+        sys.stdout.flush()
+        sys.stdout.write("\n" + MARKER + json.dumps(result) + "\n")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != here]
     env_before = dict(os.environ)
