@@ -44,7 +44,8 @@ if TYPE_CHECKING:
     from envdoctor.report import Report
     from envdoctor.smoke.result import SmokeResult
 
-__all__ = ["Progress", "FixPlan", "Target", "diagnose", "take_snapshot", "choose_recipe",
+__all__ = ["Progress", "FixPlan", "Target", "diagnose", "take_snapshot", "take_target",
+           "choose_recipe",
            "deep_check", "smoke_train", "plan_fix", "apply_fix", "explain",
            "DEEP_TIMEOUT", "VERIFY_DEEP_TIMEOUT"]
 
@@ -65,6 +66,15 @@ def take_snapshot(python: Optional[str] = None, *, timeout: float = DEFAULT_TIME
                   ) -> Snapshot:
     """Probe ``python`` (default: this interpreter) in a child process."""
     return start_probe(python, timeout=timeout).snapshot()
+
+
+def take_target(target: Target = None, *, timeout: float = DEFAULT_TIMEOUT) -> Snapshot:
+    """The snapshot of a :data:`Target`: probed, loaded from its file, or as given."""
+    if isinstance(target, Snapshot):
+        return target
+    if isinstance(target, str) and _is_snapshot_file(target):
+        return load_snapshot(target)
+    return take_snapshot(target, timeout=timeout)
 
 
 def _is_snapshot_file(target: str) -> bool:
@@ -157,6 +167,15 @@ def _smoke_findings(python: str, progress: Progress) -> List[Finding]:
     return smoke_findings(smoke_train(python, progress=StageLines()))
 
 
+def _read_lab(lab: object) -> object:
+    """A lab given by its path, read (statically: nothing in it runs)."""
+    if isinstance(lab, str):
+        from envdoctor.lab import read_lab
+
+        return read_lab(lab)
+    return lab
+
+
 def diagnose(target: Target = None, *, lab: object = None,
              recipe: Union[None, str, Recipe] = None, deep: bool = False, smoke: bool = False,
              requirement_files: Sequence[str] = (), matrix_file: Optional[str] = None,
@@ -169,9 +188,15 @@ def diagnose(target: Target = None, *, lab: object = None,
     None for the newest lab that supports the target's Python. ``deep``: also import the
     lab's modules in the target; ``smoke``: also train the toy GPT there (both need a live
     interpreter, not a saved snapshot). ``requirement_files``: a lab's requirements files,
-    judged line by line. ``lab``: what the lab itself uses, given to every check."""
+    judged line by line. ``lab``: the lab itself (a notebook, script, requirements file or
+    folder, or a :class:`envdoctor.lab.Lab` already read): its imports, install lines and device
+    are checked, ``deep`` imports its own import statements in order, and no bundled recipe is
+    chosen unless ``recipe`` names one."""
     started = time.time()
     progress = progress or _QUIET
+    lab = _read_lab(lab)
+    if lab is not None and recipe is None:
+        recipe = "none"  # the lab's own files say what it needs, not a bundled recipe
     snapshot, source, matrix = _load(target, matrix_file, timeout)
     from envdoctor.checks import CheckContext, run_checks
     from envdoctor.checks.requirement_files import load_requirement_files
@@ -184,7 +209,13 @@ def diagnose(target: Target = None, *, lab: object = None,
                                                 else ("smoke", "trains")))
     lines = load_requirement_files(list(requirement_files)) if requirement_files else ()
     extra: List[Finding] = []
-    if deep:
+    if deep and lab is not None:
+        from envdoctor.lab import deep_findings as lab_deep_findings
+
+        progress.update("importing the lab's own import statements in %s ..."
+                        % snapshot.executable)
+        extra += lab_deep_findings(snapshot.executable, lab, deep_timeout)
+    elif deep:
         progress.update("importing the lab's modules in %s ..." % snapshot.executable)
         extra += deep_check(snapshot, chosen, matrix, timeout=deep_timeout)
     if smoke:

@@ -187,7 +187,7 @@ def _apply_fix(report: Any, progress: Progress) -> Dict[str, Any]:
 def prelab(recipe: Optional[str] = None, python: Optional[str] = None, deep: bool = False,
            fix: bool = False, verbose: bool = False, strict: bool = False,
            timeout: float = 30.0, deep_timeout: float = 180.0, matrix: Optional[str] = None,
-           quiet: bool = False) -> PrelabResult:
+           quiet: bool = False, lab: Optional[str] = None) -> PrelabResult:
     """Check (and with ``fix=True`` fix) an environment for a lab; returns a
     :class:`PrelabResult` that a notebook shows as HTML.
 
@@ -195,13 +195,20 @@ def prelab(recipe: Optional[str] = None, python: Optional[str] = None, deep: boo
     ``"none"``: only requirements and the compatibility matrix). ``python``: another
     interpreter or venv folder (default: this kernel's own, ``sys.executable``). ``deep``:
     also import the lab's modules in child processes. ``fix``: apply the fix like
-    ``envdoctor fix --apply --yes`` (progress is printed unless ``quiet``). Never prompts.
+    ``envdoctor fix --apply --yes`` (progress is printed unless ``quiet``). ``lab``: the
+    lab's notebook, script or folder to check against; without it and without ``recipe``,
+    the notebook this kernel runs (when Jupyter or VS Code says which). Never prompts.
     """
     say = _Say(quiet)
     target = python or sys.executable
+    if lab is None and recipe is None:
+        from envdoctor.lab import notebook_path
+
+        lab = notebook_path()
     try:
-        report = diagnose(target, recipe=recipe, deep=deep, matrix_file=matrix, strict=strict,
-                          timeout=timeout, deep_timeout=deep_timeout, progress=say)
+        report = diagnose(target, lab=lab, recipe=recipe, deep=deep, matrix_file=matrix,
+                          strict=strict, timeout=timeout, deep_timeout=deep_timeout,
+                          progress=say)
         in_kernel = _same_environment(report.snapshot.interpreter.prefix)
         outcome = None
         if fix and report.summary()["errors"]:
@@ -210,8 +217,8 @@ def prelab(recipe: Optional[str] = None, python: Optional[str] = None, deep: boo
                 outcome["restart"] = RESTART_KERNEL if in_kernel else (
                     "Restart any kernel or program that uses %s so it imports the new versions."
                     % report.snapshot.interpreter.executable)
-            report = diagnose(target, recipe=recipe, matrix_file=matrix, strict=strict,
-                              timeout=timeout)
+            report = diagnose(target, lab=lab, recipe=recipe, matrix_file=matrix,
+                              strict=strict, timeout=timeout)
         elif fix:
             outcome = {"ok": True, "headline": "Nothing to fix:",
                        "message": "envdoctor check finds no errors.", "actions": []}

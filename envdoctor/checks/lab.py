@@ -9,7 +9,7 @@ its unpinned install lines are resolved against the releases the index knows.
 import os
 import shlex
 import sys
-from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from envdoctor.checks.context import CheckContext
 from envdoctor.findings import Evidence, Finding, Fix, Severity, pip_install_command
@@ -54,7 +54,7 @@ def lab_findings(lab: Lab, snapshot: Snapshot, python: str = "python",
                  index: Optional[object] = None) -> List[Finding]:
     """Every ED8xx finding of ``lab`` on the target of ``snapshot``."""
     index = index if index is not None else apicheck.load_index()
-    findings = []  # type: List[Finding]
+    findings: List[Finding] = []
     findings += _unreadable(lab)
     findings += _api(lab, snapshot, index, python)
     findings += _missing_modules(lab, snapshot)
@@ -105,7 +105,7 @@ def _fix_for(pkg: object, idx: FrozenSet[int], snapshot: Snapshot, python: str,
     return Fix(command=pip_install_command([req], python), text=text, requirements=(req,))
 
 
-def _window_text(pkg: object, mine: Sequence[apicheck.SymbolStatus], family: str) -> str:
+def _window_text(pkg: Any, mine: Sequence[apicheck.SymbolStatus], family: str) -> str:
     """The releases with every name; where the index cannot list some names (a lazy or
     compiled module), the releases not known to lack any, and which of them are proven."""
     n = len(pkg.versions)  # type: ignore
@@ -122,7 +122,7 @@ def _api(lab: Lab, snapshot: Snapshot, index: object, python: str) -> List[Findi
     if index is None:
         return []
     statuses = apicheck.symbol_statuses(lab, index)  # type: ignore
-    findings = []  # type: List[Finding]
+    findings: List[Finding] = []
     for family in apicheck.FAMILIES:
         mine = [s for s in statuses if s.family == family]
         pkg = index.packages.get(family)  # type: ignore
@@ -148,8 +148,8 @@ def _api(lab: Lab, snapshot: Snapshot, index: object, python: str) -> List[Findi
                 packages=(dist.name,)))
             continue
         label = pkg.versions[release].label
-        by_statement = {}  # type: Dict[ImportStatement, List[apicheck.SymbolStatus]]
-        unknown = []  # type: List[apicheck.SymbolStatus]
+        by_statement: Dict[ImportStatement, List[apicheck.SymbolStatus]] = {}
+        unknown: List[apicheck.SymbolStatus] = []
         for s in mine:
             if release in s.lacks:
                 by_statement.setdefault(s.statement, []).append(s)
@@ -269,7 +269,7 @@ def _exported_names(lab: Lab) -> Dict[str, EnvSetting]:
 
 
 def _installs(lab: Lab, snapshot: Snapshot, index: object, python: str) -> List[Finding]:
-    findings = []  # type: List[Finding]
+    findings: List[Finding] = []
     exported = _exported_names(lab)
     persisted = {e.name for e in lab.env if e.persists}
     statuses = apicheck.symbol_statuses(lab, index) if index is not None else []  # type: ignore
@@ -314,7 +314,7 @@ def _pip_install_pip_install(line: InstallLine) -> Finding:
 def _item(lab: Lab, line: InstallLine, item: InstallItem, snapshot: Snapshot, index: object,
           statuses: Sequence[apicheck.SymbolStatus], target: Tuple[str, Tuple[int, int], str, str],
           exported: Dict[str, EnvSetting], persisted: set, python: str) -> List[Finding]:
-    findings = []  # type: List[Finding]
+    findings: List[Finding] = []
     at = _at(line.where)
     lost = [v for v in item.variables if v in exported and v not in persisted]
     if lost:
@@ -392,7 +392,7 @@ def _framework_item(lab: Lab, line: InstallLine, item: InstallItem, wheel: objec
     if family is None:
         return []
     at = _at(line.where)
-    findings = []  # type: List[Finding]
+    findings: List[Finding] = []
     installed = apicheck.installed_distribution(snapshot, family)
     if family == "mindspore" and installed is not None and installed.key != name:
         findings.append(Finding(
@@ -412,7 +412,7 @@ def _framework_item(lab: Lab, line: InstallLine, item: InstallItem, wheel: objec
     if pkg is None:
         return findings
     mine = [s for s in statuses if s.family == family and not s.statement.optional]
-    gets = None  # type: Optional[int]
+    gets: Optional[int] = None
     how = ""
     if item.kind == "name" and not item.url:
         gets = apicheck.resolve_today(pkg, name, item.specifier, snapshot.python_version)

@@ -31,6 +31,11 @@ def register(sub: Any) -> None:
     parser.add_argument("--requirements", "-r", metavar="FILE", action="append", default=[],
                         help="also hold the environment to a lab's requirements file "
                              "(repeatable; pip's syntax, -r includes work)")
+    parser.add_argument("--lab", metavar="PATH",
+                        help="hold the environment to the lab itself: a notebook, script, "
+                             "requirements file or folder, read without running it (its "
+                             "imports, install lines, device); with --deep, its own import "
+                             "statements are imported in order")
     parser.add_argument("--matrix", metavar="PATH", help="compatibility matrix file to use")
     parser.add_argument("--json", action="store_true", help="print only JSON on stdout")
     parser.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
@@ -41,7 +46,7 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from envdoctor.api import diagnose
 
-    report = diagnose(target_of(args), recipe=args.recipe, deep=args.deep, smoke=args.smoke,
+    report = diagnose(target_of(args), lab=args.lab, recipe=args.recipe, deep=args.deep, smoke=args.smoke,
                       requirement_files=args.requirements, matrix_file=args.matrix,
                       strict=args.strict, timeout=args.timeout, deep_timeout=args.deep_timeout,
                       progress=StderrProgress(quiet=args.json))

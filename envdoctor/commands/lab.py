@@ -7,8 +7,9 @@ import platform
 import re
 import sys
 from collections import Counter
-from typing import Any, List
+from typing import Any
 
+from envdoctor.commands import target_of
 from envdoctor.errors import EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS, UsageError
 
 __all__ = ["register"]
@@ -82,11 +83,10 @@ def run_card(args: argparse.Namespace) -> int:
     card = lab_card(lab, index, matrix)
     target = None
     if args.python or args.from_file:
-        from envdoctor.commands.check import load_target
+        from envdoctor.api import take_target
         from envdoctor.lab.plan import lab_requirements
 
-        args.timeout = 60.0
-        snapshot, _ = load_target(args)
+        snapshot = take_target(target_of(args), timeout=60.0)
         target = lab_requirements(lab, snapshot, index, matrix)
     if args.json:
         data = card.to_dict()
@@ -129,10 +129,9 @@ def _target(args: argparse.Namespace) -> Any:
     from envdoctor.lab.scan import platform_snapshot
 
     if args.python or args.from_file:
-        from envdoctor.commands.check import load_target
+        from envdoctor.api import take_target
 
-        args.timeout = getattr(args, "timeout", 60.0)
-        snapshot, _ = load_target(args)
+        snapshot = take_target(target_of(args), timeout=getattr(args, "timeout", 60.0))
         return snapshot, "%s (Python %s)" % (snapshot.interpreter.get("executable"),
                                              snapshot.python_version), False
     version = args.python_version or platform.python_version()
@@ -168,7 +167,7 @@ def run_scan(args: argparse.Namespace) -> int:
         entries = scan_folder(args.path, snapshot, platform_only, index)
     verdicts = Counter(e.verdict for e in entries)
     causes = Counter(f.code for e in entries for f in e.findings if f.severity.rank < 2)
-    summary = {"files": len(entries), "fails": verdicts["fails"], "warns": verdicts["warns"],
+    summary: dict = {"files": len(entries), "fails": verdicts["fails"], "warns": verdicts["warns"],
                "ok": verdicts["ok"], "causes": dict(causes.most_common()),
                "seconds": round(time.time() - started, 2)}
     if args.json:

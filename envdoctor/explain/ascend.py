@@ -84,9 +84,9 @@ def _open_device(lines: Sequence[str], whole: str) -> List[Explanation]:
 
 
 def explain_ascend_log(lines: Sequence[str], whole: str) -> List[Explanation]:
-    found = _op_info(lines, whole) or _open_device(lines, whole)
-    if found:
-        return found
+    whole_log = _op_info(lines, whole) or _open_device(lines, whole)
+    if whole_log:
+        return whole_log
     if not CANN_ERROR.search(whole) and "Ascend Error Message" not in whole:
         return []
     first = next((i for i, l in enumerate(lines) if CANN_ERROR.search(l) or

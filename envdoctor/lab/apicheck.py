@@ -38,7 +38,7 @@ class SymbolStatus:
     unknown: FrozenSet[int]  # the index cannot say (a compiled or lazy module)
 
 
-_INDEX_CACHE = {}  # type: Dict[Tuple[str, float], ApiIndex]
+_INDEX_CACHE: Dict[Tuple[str, float], ApiIndex] = {}
 
 
 def load_index(path: Optional[str] = None) -> Optional[ApiIndex]:
@@ -163,7 +163,7 @@ def resolve_today(pkg: PackageIndex, dist_name: str, specifier: str, python_vers
         spec = SpecifierSet(specifier or "")
     except InvalidSpecifier:
         return None
-    best = None  # type: Optional[int]
+    best: Optional[int] = None
     for i, entry in enumerate(pkg.versions):
         if entry.source != "pypi" or canonical_name(entry.dist) != canonical_name(dist_name):
             continue

@@ -135,7 +135,7 @@ def _combinations(windows: Dict[str, Any], matrix: Any) -> List[CardRow]:
 def _package_rows(lab: Lab) -> List[CardRow]:
     from envdoctor.checks.lab import IMPORT_TO_DISTRIBUTION, _stdlib
 
-    rows = {}  # type: Dict[str, CardRow]
+    rows: Dict[str, CardRow] = {}
     for line, item in lab.install_items():
         name = canonical_name(item.name or item.text)
         if name in apicheck.FRAMEWORK_DISTRIBUTIONS or name == "mindnlp" or item.kind == "conda":
@@ -189,13 +189,13 @@ def _hub_rows(lab: Lab) -> List[CardRow]:
             mirrors.append(("trusted host %s" % host, line))
         for key, value in line.config:
             mirrors.append(("pip config %s=%s" % (key, value), line))
-    seen = []
+    seen: list = []
     for text, line in mirrors:
         if text in [s for s, _ in seen]:
             continue
         seen.append((text, line))
     if seen:
-        evidence = []  # type: List[str]
+        evidence: List[str] = []
         for _, l in seen:
             text = "%s: %s" % (l.where.describe(), l.text)
             if text not in evidence:
@@ -205,7 +205,7 @@ def _hub_rows(lab: Lab) -> List[CardRow]:
 
 
 def lab_card(lab: Lab, api_index: Any, matrix: Any) -> LabCard:
-    windows = {}  # type: Dict[str, Any]
+    windows: Dict[str, Any] = {}
     if api_index is not None:
         statuses = apicheck.symbol_statuses(lab, api_index)
         for family in apicheck.FAMILIES:

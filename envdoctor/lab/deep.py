@@ -124,7 +124,7 @@ def _explained(text: str) -> Optional[Tuple[Optional[str], Optional[str], Option
 
 
 def run_findings(run: LabImportRun, python: str) -> List[Finding]:
-    findings = []  # type: List[Finding]
+    findings: List[Finding] = []
     if run.crashed and run.crashed_at is not None and run.results:
         stmt = run.results[run.crashed_at].statement
         hung = run.crashed.startswith("hung")

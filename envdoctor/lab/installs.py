@@ -41,7 +41,7 @@ ShellFacts = Tuple[List[InstallLine], List[EnvSetting], List[LabWarning]]
 
 
 def _split_commands(words: Sequence[str]) -> List[List[str]]:
-    out = [[]]  # type: List[List[str]]
+    out: List[List[str]] = [[]]
     for word in words:
         if word in _SEPARATORS:
             out.append([])
@@ -75,7 +75,7 @@ def parse_shell(text: str, where: Where) -> ShellFacts:
         lexer = shlex.shlex(text, posix=True, punctuation_chars=";&|")
         lexer.whitespace_split = True
         lexer.commenters = ""  # '#' starts a comment only at the start of a word (#egg=...)
-        words = []  # type: List[str]
+        words: List[str] = []
         for word in lexer:
             if word.startswith("#"):
                 break
@@ -113,7 +113,7 @@ def _conda_line(args: List[str], where: Where, text: str) -> InstallLine:
             i += 2
             continue
         if not word.startswith("-"):
-            name = re.split(r"[=<>! ]", word, 1)[0]
+            name = re.split(r"[=<>! ]", word, maxsplit=1)[0]
             items.append(InstallItem(text=word, kind="conda", name=name,
                                      specifier=word[len(name):]))
         i += 1
@@ -126,10 +126,10 @@ def parse_pip_args(args: List[str], where: Where, text: str
                    ) -> Tuple[InstallLine, List[LabWarning]]:
     """``install -i URL pkg==1 ...`` -> an :class:`InstallLine` (pip's option grammar)."""
     action = ""
-    values = {"index_url": [], "extra_index_urls": [], "trusted_hosts": [], "find_links": [],
+    values: dict = {"index_url": [], "extra_index_urls": [], "trusted_hosts": [], "find_links": [],
               "requirement_files": [], "constraint_files": [], "editable": []}
     options, items, warnings, config = [], [], [], []  # type: ignore
-    positional = []  # type: List[str]
+    positional: List[str] = []
     i = 0
     while i < len(args):
         word = args[i]
@@ -256,7 +256,7 @@ def parse_requirements_line(text: str, where: Where) -> Tuple[Optional[InstallLi
                                                                List[LabWarning]]:
     """A requirements file line: options (-i, -r, ...) and/or one requirement (which may hold
     spaces: ``name >= 1 ; python_version < "3.9"``)."""
-    body = re.split(r"(^|\s)#", text, 1)[0].strip()
+    body = re.split(r"(^|\s)#", text, maxsplit=1)[0].strip()
     if not body:
         return None, []
     if body.startswith("-"):

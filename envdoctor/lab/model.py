@@ -201,7 +201,7 @@ class Lab:
 
     def symbols(self, tops: Tuple[str, ...] = ()) -> Tuple[str, ...]:
         """Every dotted name the lab imports (recipe ``symbols`` form), in order, once."""
-        seen = []  # type: list
+        seen: list = []
         for stmt in self.imports:
             if tops and stmt.top not in tops:
                 continue
@@ -211,7 +211,7 @@ class Lab:
         return tuple(seen)
 
     def imported_tops(self) -> Tuple[str, ...]:
-        out = []  # type: list
+        out: list = []
         for stmt in self.imports:
             if not stmt.level and stmt.top and stmt.top not in out:
                 out.append(stmt.top)
@@ -231,7 +231,7 @@ class Lab:
 
     def to_dict(self) -> dict:
         def item(i: InstallItem) -> dict:
-            out = {"text": i.text, "kind": i.kind, "name": i.name, "specifier": i.specifier,
+            out: dict = {"text": i.text, "kind": i.kind, "name": i.name, "specifier": i.specifier,
                    "extras": list(i.extras), "marker": i.marker, "url": i.url, "ref": i.ref,
                    "variables": list(i.variables)}
             if i.wheel:

@@ -227,9 +227,9 @@ def lab_requirements(lab: Lab, snapshot: Snapshot, api_index: Any, matrix: Any) 
         return _refuse("envdoctor's API index is not available, so it cannot tell which "
                        "releases have the lab's names.", [], {}, [])
     statuses = apicheck.symbol_statuses(lab, api_index)
-    windows = {}  # type: Dict[str, str]
-    evidence = []  # type: List[str]
-    win = {}  # type: Dict[str, FrozenSet[int]]
+    windows: Dict[str, str] = {}
+    evidence: List[str] = []
+    win: Dict[str, FrozenSet[int]] = {}
     for family in apicheck.FAMILIES:
         pkg = api_index.packages.get(family)
         if pkg is None:
@@ -248,7 +248,7 @@ def lab_requirements(lab: Lab, snapshot: Snapshot, api_index: Any, matrix: Any) 
     # the installed framework: kept when the lab's mindspore names fit it, else a refusal
     # (never a second framework distribution over it)
     installed_ms = apicheck.installed_distribution(snapshot, "mindspore")
-    ms_keep = None  # type: Optional[Choice]
+    ms_keep: Optional[Choice] = None
     if installed_ms is not None:
         release = apicheck.installed_release(ms_pkg, installed_ms)
         if release is not None and release not in win["mindspore"]:
@@ -281,7 +281,7 @@ def lab_requirements(lab: Lab, snapshot: Snapshot, api_index: Any, matrix: Any) 
 
     installed_nlp = snapshot.get("mindnlp")
     release = apicheck.installed_release(nlp_pkg, installed_nlp) if installed_nlp else None
-    kept_broken = None  # type: Optional[str]
+    kept_broken: Optional[str] = None
     if ms_keep is not None and release is not None and release in win["mindnlp"]:
         entry = nlp_pkg.versions[release]
         kept_broken = _broken(matrix, snapshot, {
@@ -300,7 +300,7 @@ def lab_requirements(lab: Lab, snapshot: Snapshot, api_index: Any, matrix: Any) 
                          tuple(evidence))
 
     entries = [nlp_pkg.versions[i] for i in _candidates(nlp_pkg, win["mindnlp"], snapshot)]
-    scored = []  # type: List[Tuple[Tuple[int, int], int, Choice, Optional[Choice]]]
+    scored: List[Tuple[Tuple[int, int], int, Choice, Optional[Choice]]] = []
     for order, entry in enumerate(entries):
         if ms_keep is not None:
             pins = {canonical_name(installed_ms.name): (installed_ms.version, "index"),

@@ -13,6 +13,7 @@ import re
 import sys
 from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
+from envdoctor.errors import EnvdoctorError
 from envdoctor.lab.installs import parse_requirements_line, parse_shell
 from envdoctor.lab.model import (DeviceRequest, EnvSetting, HubFetch, ImportStatement,
                                  InstallLine, Lab, LabFile, LabWarning, Where)
@@ -39,7 +40,7 @@ CALL_WORDS = ("set_context", "set_device", "from_pretrained", "load_dataset", "l
               "snapshot_download", "hf_hub_download", "evaluate", "environ", "putenv")
 
 
-class LabReadError(Exception):
+class LabReadError(EnvdoctorError):
     """A lab path that does not exist or holds nothing envdoctor can read."""
 
 
@@ -47,14 +48,14 @@ class _Facts:
     """What one file yields, gathered in reading order."""
 
     def __init__(self) -> None:
-        self.installs = []  # type: List[InstallLine]
-        self.imports = []  # type: List[ImportStatement]
-        self.env = []  # type: List[EnvSetting]
-        self.devices = []  # type: List[DeviceRequest]
-        self.fetches = []  # type: List[HubFetch]
-        self.warnings = []  # type: List[LabWarning]
-        self.files = []  # type: List[LabFile]
-        self.requirement_files = set()  # type: Set[str]  # read once (-r cycles, folders)
+        self.installs: List[InstallLine] = []
+        self.imports: List[ImportStatement] = []
+        self.env: List[EnvSetting] = []
+        self.devices: List[DeviceRequest] = []
+        self.fetches: List[HubFetch] = []
+        self.warnings: List[LabWarning] = []
+        self.files: List[LabFile] = []
+        self.requirement_files: Set[str] = set()  # read once (-r cycles, folders)
 
     def lab(self, path: str) -> Lab:
         return Lab(path, tuple(self.files), tuple(self.installs), tuple(self.imports),
@@ -98,7 +99,7 @@ def _ipython_lines(source: str, file: str, cell: Optional[int], facts: _Facts) -
             return ""  # %%writefile, %%html, ...: not Python
         lines[0] = ""
     out = []
-    pending = None  # type: Optional[Tuple[int, str, str]]  # (line, indent, text) of a '\' run
+    pending: Optional[Tuple[int, str, str]] = None  # (line, indent, text) of a '\' run
     for n, line in enumerate(lines, 1):
         if pending is not None:
             start, indent, text = pending
@@ -112,7 +113,7 @@ def _ipython_lines(source: str, file: str, cell: Optional[int], facts: _Facts) -
             continue
         stripped = line.lstrip()
         indent = line[:len(line) - len(stripped)]
-        shell = None  # type: Optional[str]
+        shell: Optional[str] = None
         if stripped.startswith("!"):
             shell = stripped.lstrip("!")
         elif stripped.startswith("%"):
@@ -220,7 +221,7 @@ class _Scanner:
 
     def calls(self, tree: Any) -> None:
         """Device targets, hub fetches and os.environ settings, in source order."""
-        found = []  # type: List[Any]
+        found: List[Any] = []
         for node in ast.walk(tree):
             if isinstance(node, (ast.Call, ast.Assign)):
                 found.append(node)
@@ -405,7 +406,7 @@ def _requirements_into(path: str, shown: str, facts: _Facts, text: Optional[str]
             facts.warnings.append(LabWarning(Where(shown, 1), "cannot read: %s"
                                              % (exc.strerror or exc)))
             return
-    joined = []  # type: List[Tuple[int, str]]
+    joined: List[Tuple[int, str]] = []
     for n, line in enumerate(text.splitlines(), 1):  # pip joins lines ending in '\'
         if joined and joined[-1][1].endswith("\\"):
             joined[-1] = (joined[-1][0], joined[-1][1][:-1] + " " + line.strip())
