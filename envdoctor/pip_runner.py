@@ -144,9 +144,17 @@ def _fail(what: str, result: ChildResult) -> PipError:
 
 
 def _write_lines(folder: str, name: str, lines: Sequence[str]) -> str:
+    """A requirements or constraints file: only lines that read back as the same single
+    requirement (never an option, a second line or a variable for pip to expand)."""
+    from envdoctor.safety import UnsafeRequirement, checked_requirement
+
+    try:
+        checked = [checked_requirement(line) for line in lines]
+    except UnsafeRequirement as exc:
+        raise PipError("%s; nothing was run" % exc)
     path = os.path.join(folder, name)
     with open(path, "w", encoding="utf-8") as handle:
-        handle.write("\n".join(lines) + "\n")
+        handle.write("\n".join(checked) + "\n")
     return path
 
 

@@ -38,8 +38,10 @@ def _all_checks() -> List[CheckFn]:
     from envdoctor.checks import environment, matrix_rules, recipe, requirement_files, requirements
     from envdoctor.checks import devices  # ED5xx
 
+    from envdoctor import safety  # ED950
+
     return [requirements.check, environment.check, matrix_rules.check, recipe.check,
-            requirement_files.check, devices.check]
+            requirement_files.check, devices.check, safety.check]
 
 
 CHECKS = _all_checks

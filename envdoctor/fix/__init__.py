@@ -6,6 +6,7 @@ apply: freeze + snapshot + file backup -> pip install -> probe + checks again ->
        failure (or interruption), :func:`rollback` to the exact previous state.
 """
 
+import os
 import signal
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence
@@ -16,13 +17,13 @@ from envdoctor.fix.plan import (Action, PlanRequest, actions_from_report, build_
                                 predict_snapshot)
 from envdoctor.fix.transaction import Transaction, TransactionError, list_transactions
 from envdoctor.matrix import Matrix
-from envdoctor.pip_runner import PipError, PipOptions, dry_run, freeze, install, uninstall
+from envdoctor.pip_runner import PipError, PipOptions, dry_run, freeze, install
 from envdoctor.probe import probe
 from envdoctor.recipes import Recipe
 from envdoctor.snapshot import Snapshot, canonical_name
 
 __all__ = ["Plan", "ApplyResult", "make_plan", "apply_plan", "rollback", "normalise_freeze",
-           "unfinished_transactions"]
+           "unfinished_transactions", "later_change"]
 
 
 def _errors(findings: Sequence[Finding]) -> List[Finding]:
@@ -136,9 +137,13 @@ def apply_plan(plan: Plan, matrix: Optional[Matrix], recipe: Optional[Recipe],
     except ValueError:  # not the main thread (a notebook); Ctrl-C still rolls back
         pass
     try:
-        tx.log("applying")
+        tx.pip_starts()
         progress("running pip install (%d changes)" % len(plan.actions))
-        result = install(python, plan.request.requirements, plan.request.constraints, options)
+        try:
+            result = install(python, plan.request.requirements, plan.request.constraints,
+                             options)
+        finally:
+            tx.record_outcome()  # right after pip: exactly what this run created and replaced
         progress("checking the environment again")
         after_snapshot = probe(python)
         after = _errors(run_checks(CheckContext(after_snapshot, matrix, recipe)))
@@ -150,6 +155,7 @@ def apply_plan(plan: Plan, matrix: Optional[Matrix], recipe: Optional[Recipe],
         new = [f for f in remaining if (f.code, f.packages) not in before_codes]
         if remaining:
             raise _VerifyFailed(remaining, new)
+        tx.save_freeze_after(freeze(python, options))
         tx.log("applied", "pip finished and the checks pass")
         return ApplyResult(True, tx, "fixed: the checks pass now", after,
                            pip_output=result.stdout[-2000:])
@@ -185,12 +191,18 @@ class _VerifyFailed(Exception):
 
 
 def rollback(tx: Transaction, options: Optional[PipOptions] = None) -> bool:
-    """Undo a transaction: remove what it installed, restore the saved files; True when the
-    freeze is exactly the freeze saved before the fix."""
+    """Undo a transaction: remove the files its pip run created and put back the ones it
+    replaced (nothing else; see :meth:`Transaction.undo_files`); True when the freeze is
+    exactly the freeze saved before the fix."""
     options = options or PipOptions(pip_wheel=tx.journal.get("pip_wheel"))
+    tx.check_paths()
     python = tx.python
     current = probe(python)
-    installed_now = [n for n in tx.journal.get("touched", []) if current.get(n) is not None]
+    if os.path.realpath(str(current.interpreter.get("prefix") or "")) != os.path.realpath(
+            tx.prefix):
+        raise TransactionError("transaction %s belongs to %s, but %s now reports prefix %s; "
+                               "refused" % (tx.id, tx.prefix, python,
+                                            current.interpreter.get("prefix")))
     # Interrupts are deferred: a half-done rollback is worse than a slow one.
     old_int = signal.getsignal(signal.SIGINT)
     try:
@@ -198,20 +210,35 @@ def rollback(tx: Transaction, options: Optional[PipOptions] = None) -> bool:
     except ValueError:
         old_int = None
     try:
-        for name in installed_now:
-            try:
-                uninstall(python, [name], options)
-            except PipError:
-                pass  # e.g. a half-installed distribution without RECORD: removed below
-        tx.remove_additions()
-        tx.restore_files()
+        report = tx.undo_files()
         exact = normalise_freeze(freeze(python, options)) == normalise_freeze(tx.freeze_text)
-        tx.log("rolled-back" if exact else "rollback-inexact",
-               "freeze equals the saved one" if exact else "freeze differs from the saved one")
+        message = "freeze equals the saved one" if exact else "freeze differs from the saved one"
+        if report.kept:
+            message += "; kept %d paths changed or installed after the fix" % len(report.kept)
+        tx.log("rolled-back" if exact else "rollback-inexact", message)
         return exact
     finally:
         if old_int is not None:
             signal.signal(signal.SIGINT, old_int)
+
+
+def later_change(tx: Transaction, options: Optional[PipOptions] = None) -> Optional[str]:
+    """Why rolling back a successful transaction would undo more than it: a later transaction
+    on the same environment, or a freeze that differs from the one it left. None if neither."""
+    if not tx.succeeded:
+        return None
+    newer = [t for t in list_transactions()
+             if t.prefix == tx.prefix and t.id > tx.id]
+    if newer:
+        return "a later fix (%s) changed this environment" % newer[-1].id
+    after = tx.freeze_after
+    if after is None:
+        return "the transaction saved no freeze after it ended"
+    now = freeze(tx.python, options or PipOptions(pip_wheel=tx.journal.get("pip_wheel")))
+    if normalise_freeze(now) != normalise_freeze(after):
+        changed = sorted(set(normalise_freeze(now)) ^ set(normalise_freeze(after)))
+        return "the environment changed after the fix (%s)" % ", ".join(changed[:4])
+    return None
 
 
 def unfinished_transactions(snapshot: Snapshot) -> List[Transaction]:
