@@ -185,11 +185,19 @@ def dry_run(python: str, requirements: Sequence[str], constraints: Sequence[str]
 
 
 def install(python: str, requirements: Sequence[str], constraints: Sequence[str],
-            options: PipOptions) -> ChildResult:
+            options: PipOptions, no_deps: Sequence[str] = ()) -> ChildResult:
+    """Install the plan; then ``no_deps`` (exact pins) without their dependencies."""
     with tempfile.TemporaryDirectory(prefix="envdoctor-apply-") as folder:
         args = ["install", "--upgrade-strategy", "only-if-needed"]
         args += options.args() + _request_args(folder, requirements, constraints)
         result = _pip(python, args, options)
+        if result.ok and no_deps:
+            args = ["install", "--no-deps"] + options.args() + _request_args(
+                folder, no_deps, constraints)
+            second = _pip(python, args, options)
+            result = ChildResult(second.argv, second.returncode, result.stdout + second.stdout,
+                                 result.stderr + second.stderr, second.timed_out,
+                                 second.error)
     if not result.ok:
         raise _fail("pip install failed", result)
     return result

@@ -52,8 +52,10 @@ def _options(args: argparse.Namespace):
 
 
 def _say(args: argparse.Namespace, message: str) -> None:
+    from envdoctor.console import safe_text
+
     stream = sys.stderr if args.json else sys.stdout
-    stream.write(message + "\n")
+    stream.write(safe_text(message) + "\n")
     stream.flush()
 
 
@@ -137,9 +139,22 @@ def run(args: argparse.Namespace) -> int:
     options, pip_note = choose_pip(snapshot.pip_version, snapshot.python_version, _options(args))
     if pip_note:
         _say(args, "note: " + pip_note)
-    plan = make_plan(snapshot, findings, matrix, recipe, options,
-                     lock_lines=lock[0] if lock else None, lock_source=lock[1] if lock else None,
-                     move_framework=args.move_framework)
+    from envdoctor.pip_runner import PipError
+
+    try:
+        plan = make_plan(snapshot, findings, matrix, recipe, options,
+                         lock_lines=lock[0] if lock else None,
+                         lock_source=lock[1] if lock else None,
+                         move_framework=args.move_framework)
+    except PipError as exc:  # pip's own lines travel in the message and the JSON
+        if not args.json:
+            raise
+        from envdoctor.errors import EXIT_ERROR
+        from envdoctor.fix import pip_lines
+
+        sys.stdout.write(json.dumps({"plan": None, "applied": False, "result": None, "error": {
+            "message": str(exc), "pip_lines": pip_lines(exc)}}, indent=2) + "\n")
+        return EXIT_ERROR
     result_json = {"plan": plan.to_dict(), "applied": False, "result": None}
     if not plan.needed:
         if args.json:

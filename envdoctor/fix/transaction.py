@@ -60,7 +60,7 @@ def _now() -> str:
 
 
 def valid_transaction_id(tid: str) -> bool:
-    return bool(_ID.match(tid or ""))
+    return isinstance(tid, str) and bool(_ID.fullmatch(tid))
 
 
 def _private_dir(path: str) -> None:
@@ -470,7 +470,7 @@ class Transaction:
                 if not (isinstance(item, list) and len(item) >= 2
                         and isinstance(item[0], str) and isinstance(item[1], str)):
                     bad.append(repr(item))
-                elif not is_within(item[0], prefix) or not _BACKUP_REL.match(item[1]):
+                elif not is_within(item[0], prefix) or not _BACKUP_REL.fullmatch(item[1]):
                     bad.append(item[0])
         for folder in (self.journal.get("listings") or {}):
             if not is_within(os.path.join(folder, "x"), prefix):
