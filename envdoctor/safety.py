@@ -13,13 +13,14 @@ the gates such data passes before it is written where pip reads it or a command 
   :class:`packaging.requirements.Requirement` parses it back to the same requirement.
 """
 
+import os
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
 from packaging.requirements import InvalidRequirement, Requirement
 
 __all__ = ["NAME_PATTERN", "valid_distribution_name", "drop_invalid_distributions",
-           "UnsafeRequirement", "checked_requirement", "check"]
+           "UnsafeRequirement", "checked_requirement", "check", "write_private"]
 
 # PEP 508 (and the core metadata spec): letters, digits, ``.``, ``_``, ``-``, starting and
 # ending with a letter or digit.
@@ -52,6 +53,20 @@ def drop_invalid_distributions(data: Dict[str, Any]) -> Dict[str, Any]:
     out["distributions"] = keep
     out["invalid_distributions"] = list(data.get("invalid_distributions") or []) + bad
     return out
+
+
+def write_private(path: str, text: str) -> None:
+    """Write ``text`` to a new 0600 file (never through a symlink planted there)."""
+    tmp = path + ".tmp"
+    try:
+        os.unlink(tmp)
+    except OSError:
+        pass
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(tmp, flags, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
 
 
 class UnsafeRequirement(ValueError):

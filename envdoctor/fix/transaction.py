@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from envdoctor.errors import EnvdoctorError
+from envdoctor.safety import write_private
 from envdoctor.snapshot import Distribution, Snapshot, canonical_name
 
 __all__ = ["state_dir", "Transaction", "TransactionError", "RollbackReport",
@@ -72,20 +73,6 @@ def _private_dir(path: str) -> None:
             os.chmod(path, 0o700)
     except OSError:
         pass
-
-
-def write_private(path: str, text: str) -> None:
-    """Write ``text`` to a new 0600 file (never through a symlink planted there)."""
-    tmp = path + ".tmp"
-    try:
-        os.unlink(tmp)
-    except OSError:
-        pass
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(tmp, flags, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
 
 
 def _uid() -> Optional[int]:
