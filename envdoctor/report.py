@@ -82,10 +82,12 @@ class Report:
         from envdoctor.findings import pip_install_command
 
         reqs = []  # type: List[str]
+        seen = set()  # (a set: 50,000 distributions give thousands of fixes)
         for f in self.findings:
             if f.severity is Severity.ERROR and f.fix:
                 for req in f.fix.requirements:
-                    if req not in reqs:
+                    if req not in seen:
+                        seen.add(req)
                         reqs.append(req)
         if not reqs:
             return None

@@ -10,7 +10,7 @@ pinned where it is unless the user asks to move it.
 
 import copy
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from packaging.requirements import InvalidRequirement, Requirement
 
@@ -120,6 +120,7 @@ def build_request(snapshot: Snapshot, findings: Sequence[Finding],
     constraints = []  # type: List[str]
     needs_move = []  # type: List[Finding]
     deferred = []  # type: List[Finding]
+    wanted = set()  # type: Set[str]
 
     framework = [d for d in active.values() if d.key in FRAMEWORK_PACKAGES]
     fixed_framework = {} if move_framework else {d.key: d for d in framework}
@@ -158,7 +159,8 @@ def build_request(snapshot: Snapshot, findings: Sequence[Finding],
         for req, name in named:
             if name is None or name in fixed_framework:
                 continue
-            if req not in requirements:
+            if req not in wanted:  # a set: a 50,000-distribution plan stays linear
+                wanted.add(req)
                 requirements.append(req)
             reasons.setdefault(name, "%s %s" % (finding.code, finding.title))
     if deferred:
