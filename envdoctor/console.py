@@ -68,8 +68,13 @@ def emit(lines: Sequence[Line], stream: Optional[TextIO] = None) -> None:
         stream.write(plain(lines))
         stream.flush()
         return
-    from rich.console import Console  # only a terminal pays for importing rich
-    from rich.text import Text
+    try:
+        from rich.console import Console  # only a terminal pays for importing rich
+        from rich.text import Text
+    except ImportError:  # the zipapp carries no rich: plain text, same content
+        stream.write(plain(lines))
+        stream.flush()
+        return
 
     console = Console(file=stream, highlight=False, soft_wrap=True)
     for line in lines:
