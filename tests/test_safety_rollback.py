@@ -234,3 +234,29 @@ def test_a_backup_name_leaving_the_transaction_folder_is_refused(tmp_path, evil)
     proc = envdoctor("rollback", "20261201-000000-abcdef", env={"ENVDOCTOR_STATE_DIR": str(state)})
     assert proc.returncode == 2 and "outside its environment" in proc.stderr, proc.stderr
     assert not mark.exists() and target.read_text() == "mine\n"
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                    reason="making a folder another user's needs root")
+def test_a_transaction_folder_of_another_user_is_refused(tmp_path, evil):
+    script, mark, sentinel = evil
+    state = tmp_path / "state"
+    folder = state / "transactions" / "20261201-000000-abcdef"
+    _fake_transaction(folder, str(script.parent.parent), str(script))
+    os.chown(str(folder), 65534, 65534)
+    proc = envdoctor("rollback", "20261201-000000-abcdef", env={"ENVDOCTOR_STATE_DIR": str(state)})
+    assert proc.returncode == 2 and "not yours" in proc.stderr, proc.stderr
+    assert not mark.exists()
+
+
+def test_a_read_only_state_folder_changes_nothing(conflicted, tmp_path):
+    venv, wheels = conflicted
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "transactions").write_text("not a folder")  # as good as a read-only disk
+    before = venv.freeze()
+    proc = envdoctor("fix", "--apply", "--yes", "--python", venv.python, "--recipe", "none",
+                     env=offline(wheels, state))
+    assert proc.returncode == 1 and "nothing was changed" in proc.stdout, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert venv.freeze() == before

@@ -18,7 +18,8 @@ from envdoctor.console import safe_text
 from envdoctor.fix.plan import (FRAMEWORK_PACKAGES, Action, PlanRequest, actions_from_report,
                                 build_request, other_framework, predict_snapshot,
                                 requirement_name)
-from envdoctor.fix.transaction import Transaction, TransactionError, list_transactions
+from envdoctor.fix.transaction import (Transaction, TransactionError, list_transactions,
+                                       state_dir)
 from envdoctor.matrix import Matrix
 from envdoctor.pip_runner import PipError, PipOptions, dry_run, freeze, install
 from envdoctor.probe import probe
@@ -241,10 +242,14 @@ def apply_plan(plan: Plan, matrix: Optional[Matrix], recipe: Optional[Recipe],
                                f.code for f in plan.request.needs_framework_move))
     progress("saving the current state (freeze, snapshot, files of %d distributions)"
              % len(plan.actions))
-    tx = Transaction.begin(plan.snapshot, freeze(python, options), plan.to_dict())
-    tx.journal["pip_wheel"] = options.pip_wheel  # rollback freezes with the same pip
-    tx.save()
-    tx.back_up(plan.snapshot, [a.name for a in plan.actions])
+    try:
+        tx = Transaction.begin(plan.snapshot, freeze(python, options), plan.to_dict())
+        tx.journal["pip_wheel"] = options.pip_wheel  # rollback freezes with the same pip
+        tx.save()
+        tx.back_up(plan.snapshot, [a.name for a in plan.actions])
+    except OSError as exc:  # a read-only or full disk: nothing was changed yet
+        return ApplyResult(False, None, "cannot save the state before the fix in %s (%s); "
+                           "nothing was changed" % (state_dir(), exc.strerror or exc))
     previous = None
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
