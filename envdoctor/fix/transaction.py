@@ -354,12 +354,13 @@ class Transaction:
                 now = os.listdir(folder)
             except OSError:
                 continue
+            before_set = set(before)
             for entry in now:
                 key = _dist_info_key(entry)
                 path = os.path.join(folder, entry)
                 if key is None or not os.path.isdir(path) or os.path.islink(path):
                     continue
-                if key in touched or (not crash and entry not in set(before)):
+                if key in touched or (not crash and entry not in before_set):
                     paths, refused = record_entries(path, folder, prefix)
                     self.journal["refused"].extend("%s: %s" % (entry, r) for r in refused)
                     for p in paths + _walk_files(path):
@@ -371,10 +372,11 @@ class Transaction:
                             continue
                         created.append(p)
                     claimed.update(_top_entries(paths, folder))
-                elif entry not in before:
+                elif entry not in before_set:
                     foreign_installs = True  # another distribution appeared since
                     claimed.update(_top_entries(record_entries(path, folder, prefix)[0],
                                                 folder))
+        created_set = set(created)
         for folder, before in (self.journal.get("listings") or {}).items():
             try:
                 now = os.listdir(folder)
@@ -388,6 +390,8 @@ class Transaction:
                 if path in claimed or _dist_info_key(entry) is not None:
                     continue
                 if crash and foreign_installs:
+                    if path in created_set:
+                        continue  # a touched RECORD names it (a console script)
                     unknown.append(path)  # cannot tell the run's files from the later ones
                     continue
                 created.extend(p for p in _walk_files(path) if p not in backed)
