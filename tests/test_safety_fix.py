@@ -126,3 +126,36 @@ def test_seed_venv_with_the_default_recipe_narrows_to_the_conflict(venv_factory,
     version = subprocess.run([venv.python, "-c", "import tokenizers; print(tokenizers.__version__)"],
                              stdout=subprocess.PIPE, universal_newlines=True).stdout
     assert version.startswith("0.14."), out
+
+
+def test_the_default_py311_install_is_a_framework_move(venv_factory, tmp_path):
+    """What `pip install mindspore mindnlp` gives on Python 3.11 today, as stand-in wheels
+    with the real names and versions, judged by the real matrix: mindnlp 0.5.0 on MindSpore
+    2.10 with transformers 5. Holding the framework cannot fix it, and the plan says so
+    before installing anything; --move-framework plans mindspore 2.7.0 with mindnlp 0.5.1,
+    applies it and verifies."""
+    venv = venv_factory("safety-py311-default")
+    local, wheels = tmp_path / "local", tmp_path / "index"
+    venv.install_wheels(
+        build_wheel(local, "mindspore", "2.10.0"),
+        build_wheel(local, "mindnlp", "0.5.0", requires=["mindspore>=2.5.0", "transformers>=4.55.0"]),
+        build_wheel(local, "transformers", "5.24.0"))
+    build_wheel(wheels, "mindspore", "2.7.0")
+    build_wheel(wheels, "mindnlp", "0.5.1", requires=["mindspore>=2.5.0,<=2.7.0",
+                                                      "transformers>=4.55.0"])
+    build_wheel(wheels, "transformers", "4.57.6")
+    before = venv.freeze()
+    plan = envdoctor("fix", "--python", venv.python, "--recipe", "none",
+                     env=offline(wheels, tmp_path / "state"))
+    assert "only moving the framework fixes ED202" in plan.stdout, plan.stdout + plan.stderr
+    assert "--move-framework" in plan.stdout
+    held = envdoctor("fix", "--apply", "--yes", "--python", venv.python, "--recipe", "none",
+                     env=offline(wheels, tmp_path / "state"))
+    assert held.returncode == 1 and "Fixed" not in held.stdout, held.stdout + held.stderr
+    assert venv.freeze() == before  # nothing was installed
+    moved = envdoctor("fix", "--apply", "--yes", "--move-framework", "--python", venv.python,
+                      "--recipe", "none", env=offline(wheels, tmp_path / "state"))
+    assert moved.returncode == 0, moved.stdout + moved.stderr
+    freeze = venv.freeze()
+    for pin in ("mindspore==2.7.0", "mindnlp==0.5.1", "transformers==4.57.6"):
+        assert pin in freeze, freeze

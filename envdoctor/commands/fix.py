@@ -170,8 +170,9 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             sys.stdout.write(json.dumps(result_json, indent=2) + "\n")
         else:
-            _say(args, "Nothing was changed. Apply it: envdoctor fix --apply%s"
-                 % (" --python " + shlex.quote(args.python) if args.python else ""))
+            _say(args, "Nothing was changed. Apply it: envdoctor fix --apply%s%s"
+                 % (" --move-framework" if plan.request.needs_framework_move else "",
+                    " --python " + shlex.quote(args.python) if args.python else ""))
         return EXIT_PROBLEMS
     if not plan.actions:
         _say(args, "pip has nothing to change; the remaining errors need the steps above.")

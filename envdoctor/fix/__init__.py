@@ -82,6 +82,7 @@ def make_plan(snapshot: Snapshot, findings: Sequence[Finding], matrix: Optional[
     plan = Plan(snapshot, request, list(findings), lock_source=lock_source)
     if not request.reasons:
         plan.predicted = [f for f in findings if f.severity is Severity.ERROR]
+        plan.predicted += [f for f in request.needs_framework_move if f not in plan.predicted]
         return plan
     try:
         report = dry_run(plan.python, request.requirements, request.constraints, options)
@@ -120,6 +121,8 @@ def make_plan(snapshot: Snapshot, findings: Sequence[Finding], matrix: Optional[
     # every matrix rule and check, on the planned set: a broken pairing the plan keeps
     # (the framework held where it is) stays an error here, before anything is installed
     plan.predicted = _errors(run_checks(CheckContext(predicted_snapshot, matrix, recipe)))
+    # a pairing only the framework move fixes stays, whatever its severity
+    plan.predicted += [f for f in request.needs_framework_move if f not in plan.predicted]
     return plan
 
 

@@ -109,6 +109,20 @@ def other_framework(snapshot: Snapshot, name: str) -> Optional[Distribution]:
     return None
 
 
+def _framework_pairing(finding: Finding, framework: Dict[str, Distribution]) -> bool:
+    """A compatibility warning (an unsupported pairing, e.g. mindnlp 0.5.0 on MindSpore
+    2.10) that only moving the installed framework fixes: planned like an error, so the plan
+    says so (or, with --move-framework, moves it) instead of predicting no errors."""
+    if finding.area != "compatibility" or not finding.fix or finding.severity is Severity.INFO:
+        return False
+    for req in finding.fix.requirements:
+        name = requirement_name(req)
+        have = framework.get(name) if name else None
+        if have is not None and not _satisfies(req, have.version):
+            return True
+    return False
+
+
 def build_request(snapshot: Snapshot, findings: Sequence[Finding],
                   lock_lines: Optional[Iterable[str]] = None,
                   move_framework: bool = False, include_lab: bool = True) -> PlanRequest:
@@ -125,8 +139,9 @@ def build_request(snapshot: Snapshot, findings: Sequence[Finding],
     framework = [d for d in active.values() if d.key in FRAMEWORK_PACKAGES]
     fixed_framework = {} if move_framework else {d.key: d for d in framework}
 
+    held = {d.key: d for d in framework}
     for finding in findings:
-        if finding.severity is not Severity.ERROR:
+        if finding.severity is not Severity.ERROR and not _framework_pairing(finding, held):
             continue
         reqs = list(finding.fix.requirements) if finding.fix else []
         if not reqs:
@@ -154,7 +169,8 @@ def build_request(snapshot: Snapshot, findings: Sequence[Finding],
                 needs_move.append(finding)
                 blocked = True
         if blocked:  # all of a finding's pins or none: half a fix is a different set
-            unfixable.append(finding)
+            if finding not in needs_move:
+                unfixable.append(finding)
             continue
         for req, name in named:
             if name is None or name in fixed_framework:
