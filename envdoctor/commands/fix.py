@@ -193,6 +193,7 @@ def run(args: argparse.Namespace) -> int:
         "ok": result.ok, "message": result.message, "transaction": result.transaction.id
         if result.transaction else None, "rolled_back": result.rolled_back,
         "rollback_exact": result.rollback_exact,
+        "rollback": result.transaction.journal.get("rollback") if result.transaction else None,
         "remaining": [f.to_dict() for f in result.after]}})
     if args.json:
         sys.stdout.write(json.dumps(result_json, indent=2) + "\n")
@@ -209,4 +210,7 @@ def run(args: argparse.Namespace) -> int:
             "exactly as it was" if result.rollback_exact else
             "restored, but its freeze differs from the saved one; see "
             "`envdoctor rollback --list`", result.transaction.id))
+        kept = (result.transaction.journal.get("rollback") or {}).get("kept") or []
+        for item in kept[:10]:
+            _say(args, "  kept %s (%s)" % (item["path"], item["why"]))
     return EXIT_PROBLEMS
