@@ -1,9 +1,12 @@
 """``envdoctor fix``: plan pins from findings, confirm them with pip, apply them safely.
 
 plan: findings -> :func:`plan.build_request` -> pip ``--dry-run --report`` -> diff + predicted
-      findings (nothing changes);
-apply: freeze + snapshot + file backup -> pip install -> probe + checks again -> on any
-       failure (or interruption), :func:`rollback` to the exact previous state.
+      findings (nothing changes). A plan pip cannot resolve is narrowed to the errors' own
+      fixes (the lab is a separate step); a pairing only the framework move fixes is said, not
+      half-applied; a framework distribution is never laid over another.
+apply: freeze + snapshot + file backup -> pip install -> what that run created and replaced
+       is recorded -> probe + checks again -> on any failure (or interruption),
+       :func:`rollback` removes and restores exactly that (see :mod:`.transaction`).
 """
 
 import os
@@ -118,8 +121,7 @@ def make_plan(snapshot: Snapshot, findings: Sequence[Finding], matrix: Optional[
             pass  # the first resolution stands
     plan.request, plan.actions, plan.pip_report = request, actions, report
     predicted_snapshot = predict_snapshot(snapshot, report)
-    # every matrix rule and check, on the planned set: a broken pairing the plan keeps
-    # (the framework held where it is) stays an error here, before anything is installed
+    # every matrix rule and check, on the planned set, before anything is installed
     plan.predicted = _errors(run_checks(CheckContext(predicted_snapshot, matrix, recipe)))
     # a pairing only the framework move fixes stays, whatever its severity
     plan.predicted += [f for f in request.needs_framework_move if f not in plan.predicted]
@@ -143,12 +145,11 @@ def unresolvable(exc: PipError, first: Optional[PipError] = None) -> PipError:
         message += " (also after narrowing it to the errors' own fixes)"
     if lines:
         message += "; pip says:\n" + "\n".join("  " + safe_text(l) for l in lines)
-    err = PipError(message, exc.result)
-    return err
+    return PipError(message, exc.result)
 
 
 def _requires(entry: Dict[str, Any], env: Dict[str, str]) -> List[Any]:
-    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.requirements import Requirement
 
     out = []
     for line in entry["metadata"].get("requires_dist") or []:
@@ -156,7 +157,7 @@ def _requires(entry: Dict[str, Any], env: Dict[str, str]) -> List[Any]:
             req = Requirement(line)
             if req.marker is not None and not req.marker.evaluate(env):
                 continue
-        except (InvalidRequirement, Exception):  # an odd marker only loses a dependency
+        except Exception:  # an odd requirement or marker only loses a dependency
             continue
         out.append(req)
     return out
