@@ -7,7 +7,6 @@ used as is. A file that cannot be read is an entry of its own, never a crash.
 (one self-contained page: inline CSS and SVG, no scripts, nothing fetched).
 """
 
-import json
 import os
 import time
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -27,9 +26,13 @@ def expand_inputs(paths: Sequence[str]) -> List[str]:
     """Files as given; a folder stands for the *.json files in it (sorted)."""
     out: List[str] = []
     for path in paths:
-        if os.path.isdir(path):
-            out.extend(os.path.join(path, n) for n in sorted(os.listdir(path))
-                       if n.lower().endswith(".json"))
+        if os.path.isdir(path) and not os.path.islink(path):
+            try:
+                names = sorted(os.listdir(path))
+            except OSError:
+                out.append(path)  # read_entry says why
+                continue
+            out.extend(os.path.join(path, n) for n in names if n.lower().endswith(".json"))
         else:
             out.append(path)
     return out
@@ -92,15 +95,12 @@ def read_entry(path: str, recipe: Optional[str] = None,
     from envdoctor.report import REPORT_SCHEMA
     from envdoctor.snapshot import Snapshot, SnapshotError
 
-    try:
-        with open(path, "r", encoding="utf-8") as handle:
-            data = json.load(handle)
-    except OSError as exc:
-        return _unreadable(path, "cannot read it: %s" % (exc.strerror or exc))
-    except ValueError as exc:  # not JSON, or not UTF-8
-        return _unreadable(path, "not JSON: %s" % exc)
-    if not isinstance(data, dict):
-        return _unreadable(path, "not an envdoctor snapshot or check JSON")
+    from envdoctor.untrusted import read_json_file, shape_problem
+
+    data, problem = read_json_file(path)  # symlinks, FIFOs, size, depth, BOM, encoding
+    problem = problem or shape_problem(data)
+    if problem:
+        return _unreadable(path, problem)
     if data.get("kind") == "envdoctor-check" or ("findings" in data and "summary" in data):
         schema = data.get("schema", 1)
         if not isinstance(schema, int) or schema > REPORT_SCHEMA:

@@ -44,7 +44,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         return int(args.func(args))
     except EnvdoctorError as exc:
-        sys.stderr.write("envdoctor: error: %s\n" % exc)
+        from envdoctor.console import safe_text  # messages quote paths and data
+
+        sys.stderr.write("envdoctor: error: %s\n" % safe_text(str(exc)))
         return EXIT_ERROR
     except KeyboardInterrupt:
         sys.stderr.write("envdoctor: interrupted\n")

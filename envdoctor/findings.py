@@ -65,9 +65,12 @@ class Evidence:
 
 
 def pip_install_command(requirements: Sequence[str], python: Optional[str] = None) -> str:
-    """The exact, shell-quoted pip command; ``python -m pip`` so it hits the right interpreter."""
-    prefix = [python or "python", "-m", "pip", "install"]
-    return " ".join(shlex.quote(p) for p in prefix + list(requirements))
+    """The exact, shell-quoted pip command; ``python -m pip`` so it hits the right interpreter.
+
+    Every value is quoted, and ``--`` ends pip's options, so a requirement taken from data
+    (``--requirement=x``, ``-r file``) stays an argument pip refuses, never an option."""
+    prefix = [python or "python", "-m", "pip", "install", "--"]
+    return " ".join(shlex.quote(str(p)) for p in prefix + list(requirements))
 
 
 @dataclass(frozen=True)
@@ -480,6 +483,14 @@ CODES = _codes(
 
 
     # --- codes: hostile input and safety (ED950-ED969), issue 14
+    CodeDoc("ED950", "environment", W, "A distribution's name is not a valid name",
+            "A distribution's metadata gives a Name that is not a PEP 508 name (letters, "
+            "digits, '.', '_', '-', starting and ending with a letter or digit): control "
+            "characters, a newline, spaces or a leading '-' (a folded 'Name:' line such as "
+            "'--find-links http://host/' would be an option to pip). envdoctor sets the entry "
+            "aside, lists it here with its metadata folder, and never passes the name to pip "
+            "or into a printed command.\nFix: remove that metadata folder by hand after "
+            "checking what it is."),
 
 
     CodeDoc("ED900", "other", W, "An envdoctor check failed",

@@ -144,9 +144,17 @@ def _fail(what: str, result: ChildResult) -> PipError:
 
 
 def _write_lines(folder: str, name: str, lines: Sequence[str]) -> str:
+    """A requirements or constraints file: only lines that read back as the same single
+    requirement (never an option, a second line or a variable for pip to expand)."""
+    from envdoctor.safety import UnsafeRequirement, checked_requirement
+
+    try:
+        checked = [checked_requirement(line) for line in lines]
+    except UnsafeRequirement as exc:
+        raise PipError("%s; nothing was run" % exc)
     path = os.path.join(folder, name)
     with open(path, "w", encoding="utf-8") as handle:
-        handle.write("\n".join(lines) + "\n")
+        handle.write("\n".join(checked) + "\n")
     return path
 
 
@@ -177,11 +185,19 @@ def dry_run(python: str, requirements: Sequence[str], constraints: Sequence[str]
 
 
 def install(python: str, requirements: Sequence[str], constraints: Sequence[str],
-            options: PipOptions) -> ChildResult:
+            options: PipOptions, no_deps: Sequence[str] = ()) -> ChildResult:
+    """Install the plan; then ``no_deps`` (exact pins) without their dependencies."""
     with tempfile.TemporaryDirectory(prefix="envdoctor-apply-") as folder:
         args = ["install", "--upgrade-strategy", "only-if-needed"]
         args += options.args() + _request_args(folder, requirements, constraints)
         result = _pip(python, args, options)
+        if result.ok and no_deps:
+            args = ["install", "--no-deps"] + options.args() + _request_args(
+                folder, no_deps, constraints)
+            second = _pip(python, args, options)
+            result = ChildResult(second.argv, second.returncode, result.stdout + second.stdout,
+                                 result.stderr + second.stderr, second.timed_out,
+                                 second.error)
     if not result.ok:
         raise _fail("pip install failed", result)
     return result

@@ -124,10 +124,11 @@ class Report:
         """Every error's pinned requirements, in order, once each: what the combined fix
         installs (a renderer builds its own command from these, never by parsing one)."""
         def collect() -> Tuple[str, ...]:
-            reqs: List[str] = []
+            # a dict keeps the order; a list's `in` is quadratic over thousands of fixes
+            reqs: Dict[str, None] = {}
             for f in self.findings:
                 if f.severity is Severity.ERROR and f.fix:
-                    reqs.extend(r for r in f.fix.requirements if r not in reqs)
+                    reqs.update((r, None) for r in f.fix.requirements)
             return tuple(reqs)
         return _once(self, "_fix_requirements", collect)
 

@@ -229,6 +229,9 @@ class Snapshot:
                 "snapshot schema %r is newer than this envdoctor understands (%d); "
                 "upgrade envdoctor" % (schema, SCHEMA)
             )
+        from envdoctor.safety import drop_invalid_distributions  # names pip could misread
+
+        data = drop_invalid_distributions(data)
         try:
             dists = tuple(Distribution.from_dict(d) for d in data["distributions"])
         except (KeyError, TypeError) as exc:

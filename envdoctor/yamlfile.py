@@ -1,5 +1,9 @@
 """Load YAML with line numbers, so a bad matrix or recipe entry is reported by its line.
 
+Data files are read strictly: a key given twice in one mapping (YAML keeps the last one
+silently, dropping every rule above it) and anchors/aliases (a few lines that expand into
+millions of nodes, in memory and in error messages) are refused with their line.
+
 A file parsed once is kept as JSON in the user's cache folder, keyed by its path, size,
 modification time and a CRC of its bytes (two writes within one clock tick share an mtime): the next ``envdoctor check`` reads that instead and never imports PyYAML
 (a third of its own start-up). JSON, not pickle: a cache file is only ever data. Anything JSON
@@ -18,7 +22,7 @@ from envdoctor.resources import cache_dir
 __all__ = ["DataFileError", "load_yaml", "load_document", "LINE_KEY", "line_of"]
 
 LINE_KEY = "__line__"
-_CACHE_VERSION = "1"  # bump when what load_yaml returns changes
+_CACHE_VERSION = "2"  # bump when what load_yaml returns changes
 _DATE = "__date__"
 
 
@@ -28,6 +32,8 @@ class DataFileError(EnvdoctorError):
     def __init__(self, path: str, line: Optional[int], message: str) -> None:
         self.path = path
         self.line = line
+        if len(message) > 600:  # a message quoting data never floods the terminal
+            message = message[:600] + "..."
         self.message = message
         where = "%s:%s" % (path, line) if line else path
         super().__init__("%s: %s" % (where, message))
@@ -41,7 +47,20 @@ def _parse(path: str, text: str) -> Any:
     class LineLoader(base):  # type: ignore[misc, valid-type]
         pass
 
+    class DuplicateKey(yaml.constructor.ConstructorError):
+        pass
+
     def construct_mapping(loader: Any, node: Any, deep: bool = False) -> Dict[Any, Any]:
+        seen: Dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue
+            key = key_node.value
+            if key in seen:
+                raise DuplicateKey(None, None, "key %r given twice in one mapping (first on "
+                                               "line %d): YAML would keep only the last"
+                                   % (key[:80], seen[key]), key_node.start_mark)
+            seen[key] = key_node.start_mark.line + 1
         mapping = loader.construct_mapping(node, deep=deep)
         mapping[LINE_KEY] = node.start_mark.line + 1
         return mapping
@@ -49,10 +68,19 @@ def _parse(path: str, text: str) -> Any:
     LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
                                construct_mapping)
     try:
+        for event in yaml.parse(text, Loader=base):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise DataFileError(path, event.start_mark.line + 1,
+                                    "anchors and aliases (&name, *name) are not allowed in "
+                                    "envdoctor's data files; write the entry out")
         return yaml.load(text, Loader=LineLoader)
+    except DuplicateKey as exc:
+        raise DataFileError(path, exc.problem_mark.line + 1, str(exc.problem))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise DataFileError(path, mark.line + 1 if mark else None, "not valid YAML: %s" % exc)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise DataFileError(path, mark.line + 1 if mark else None,
+                            "not valid YAML: %s" % problem)
 
 
 def _to_json(value: Any) -> Any:

@@ -14,6 +14,7 @@ from packaging.utils import canonicalize_name
 
 from envdoctor.checks import (devices, environment, lab, matrix_rules, recipe,
                               requirement_files, requirements)
+from envdoctor import safety
 from envdoctor.checks.context import CheckContext
 from envdoctor.findings import Evidence, Finding, Severity
 
@@ -21,9 +22,9 @@ __all__ = ["CheckContext", "CheckFn", "run_checks", "fold_duplicates", "CHECKS"]
 
 CheckFn = Callable[[CheckContext], List[Finding]]
 
-# In the order they run; devices.check reports ED5xx, lab.check ED8xx.
+# In the order they run; devices.check reports ED5xx, lab.check ED8xx, safety.check ED950.
 CHECKS = (requirements.check, environment.check, matrix_rules.check, recipe.check,
-          requirement_files.check, devices.check, lab.check)  # type: Sequence[CheckFn]
+          requirement_files.check, devices.check, lab.check, safety.check)  # type: Sequence[CheckFn]
 
 
 def run_checks(context: CheckContext, checks: Optional[Sequence[CheckFn]] = None

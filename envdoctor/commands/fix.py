@@ -10,7 +10,9 @@ import time
 from typing import Any
 
 from envdoctor.commands import add_target_arguments
-from envdoctor.errors import EXIT_OK, EXIT_PROBLEMS, UsageError
+from envdoctor.errors import EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS, UsageError
+from envdoctor.fix import pip_lines
+from envdoctor.pip_runner import PipError
 from envdoctor.progress import Progress
 
 __all__ = ["register", "run"]
@@ -57,8 +59,10 @@ def _options(args: argparse.Namespace):
 
 
 def _say(args: argparse.Namespace, message: str) -> None:
+    from envdoctor.console import safe_text
+
     stream = sys.stderr if args.json else sys.stdout
-    stream.write(message + "\n")
+    stream.write(safe_text(message) + "\n")
     stream.flush()
 
 
@@ -101,8 +105,15 @@ def run(args: argparse.Namespace) -> int:
     # The same diagnosis as `envdoctor check` (recipe, -r files), then the plan.
     report = diagnose(args.python, recipe=args.recipe, requirement_files=args.requirements,
                       timeout=args.timeout)
-    fix = plan_fix(report, options=_options(args), move_framework=args.move_framework,
-                   use_lock=not args.no_lock)
+    try:
+        fix = plan_fix(report, options=_options(args), move_framework=args.move_framework,
+                       use_lock=not args.no_lock)
+    except PipError as exc:  # pip's own lines travel in the message and the JSON
+        if not args.json:
+            raise
+        sys.stdout.write(json.dumps({"plan": None, "applied": False, "result": None, "error": {
+            "message": str(exc), "pip_lines": pip_lines(exc)}}, indent=2) + "\n")
+        return EXIT_ERROR
     for warning in fix.warnings:
         _say(args, "warning: " + warning)
     if fix.pip_note:
@@ -122,8 +133,9 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             sys.stdout.write(json.dumps(plan_result_json(plan), indent=2) + "\n")
         else:
-            _say(args, "Nothing was changed. Apply it: envdoctor fix --apply%s"
-                 % (" --python " + shlex.quote(args.python) if args.python else ""))
+            _say(args, "Nothing was changed. Apply it: envdoctor fix --apply%s%s"
+                 % (" --move-framework" if plan.request.needs_framework_move else "",
+                    " --python " + shlex.quote(args.python) if args.python else ""))
         return EXIT_PROBLEMS
     if not plan.actions:
         _say(args, "pip has nothing to change; the remaining errors need the steps above.")
@@ -147,4 +159,7 @@ def run(args: argparse.Namespace) -> int:
             "exactly as it was" if result.rollback_exact else
             "restored, but its freeze differs from the saved one; see "
             "`envdoctor rollback --list`", result.transaction.id))
+        kept = (result.transaction.journal.get("rollback") or {}).get("kept") or []
+        for item in kept[:10]:
+            _say(args, "  kept %s (%s)" % (item["path"], item["why"]))
     return EXIT_PROBLEMS

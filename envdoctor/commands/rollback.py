@@ -1,8 +1,14 @@
-"""``envdoctor rollback [ID]``: restore the state saved before a fix."""
+"""``envdoctor rollback [ID]``: restore the state saved before a fix.
+
+A rollback undoes only what its transaction did. Without an ID it picks the newest unfinished
+or failed transaction of one environment (``--python`` says which when several have some); a
+successful fix that a later change built on is refused unless ``--force``.
+"""
 
 import argparse
+import os
 import sys
-from typing import Any
+from typing import Any, List
 
 from envdoctor.errors import EXIT_OK, EXIT_PROBLEMS, UsageError
 
@@ -12,41 +18,72 @@ __all__ = ["register", "run"]
 def register(sub: Any) -> None:
     parser = sub.add_parser("rollback", help="restore the state saved before a fix",
                             description="Undo a fix: remove what it installed and put back "
-                                        "the exact files it replaced (works offline).")
-    parser.add_argument("id", nargs="?", help="transaction id (default: the latest one)")
+                                        "the exact files it replaced (works offline). Files "
+                                        "changed after the fix are kept and named.")
+    parser.add_argument("id", nargs="?", help="transaction id (default: the latest one of "
+                                              "the environment)")
     parser.add_argument("--list", action="store_true", help="list the saved transactions")
     parser.add_argument("--python", metavar="PATH",
-                        help="only transactions of this interpreter (default: any)")
+                        help="only transactions of this interpreter (needed when several "
+                             "environments have some)")
+    parser.add_argument("--force", action="store_true",
+                        help="roll back a successful fix even though the environment changed "
+                             "after it (files changed since are still kept)")
     parser.set_defaults(func=run)
 
 
+def _same_python(journal_python: Any, wanted: str) -> bool:
+    if not isinstance(journal_python, str):
+        return False
+    return os.path.abspath(journal_python) == os.path.abspath(wanted)
+
+
+def _choose(txs: List[Any], python: Any) -> Any:
+    from envdoctor.fix.transaction import state_dir
+
+    candidates = [t for t in txs if t.journal.get("status") != "rolled-back"]
+    if not candidates:
+        raise UsageError("nothing to roll back (no saved fix in %s)" % state_dir())
+    prefixes = sorted({t.prefix for t in candidates})
+    if len(prefixes) > 1 and not python:
+        raise UsageError("saved fixes exist for %d environments (%s); say which with --python "
+                         "or give a transaction id (`envdoctor rollback --list`)"
+                         % (len(prefixes), ", ".join(prefixes)))
+    return candidates[-1]
+
+
 def run(args: argparse.Namespace) -> int:
-    from envdoctor.fix import rollback
+    from envdoctor.console import safe_text
+    from envdoctor.fix import later_change, rollback
     from envdoctor.fix.transaction import list_transactions, load_transaction, state_dir
 
     txs = list_transactions()
     if args.python:
-        txs = [t for t in txs if t.journal.get("python") == args.python]
+        txs = [t for t in txs if _same_python(t.journal.get("python"), args.python)]
     if args.list:
         if not txs:
-            sys.stdout.write("no saved fixes in %s\n" % state_dir())
+            sys.stdout.write("no saved fixes in %s\n" % safe_text(state_dir()))
         for t in txs:
-            sys.stdout.write("%s  %-16s %s\n" % (t.id, t.journal.get("status"),
-                                                 t.journal.get("python")))
+            sys.stdout.write(safe_text("%s  %-16s %s" % (t.id, t.journal.get("status"),
+                                                         t.journal.get("python"))) + "\n")
         return EXIT_OK
-    if args.id:
-        tx = load_transaction(args.id)
-    else:
-        candidates = [t for t in txs if t.journal.get("status") != "rolled-back"]
-        if not candidates:
-            raise UsageError("nothing to roll back (no saved fix in %s)" % state_dir())
-        tx = candidates[-1]
-    sys.stdout.write("Rolling back %s (%s) for %s ...\n" % (tx.id, tx.journal.get("status"),
-                                                            tx.python))
+    tx = load_transaction(args.id) if args.id else _choose(txs, args.python)
+    reason = later_change(tx)
+    if reason and not args.force:
+        raise UsageError("transaction %s succeeded and %s; rolling it back would undo more "
+                         "than it did. Refused; --force rolls back its own files anyway "
+                         "(what changed since is kept)" % (tx.id, reason))
+    sys.stdout.write(safe_text("Rolling back %s (%s) for %s ..." % (
+        tx.id, tx.journal.get("status"), tx.python)) + "\n")
     exact = rollback(tx)
+    kept = (tx.journal.get("rollback") or {}).get("kept") or []
+    for item in kept[:20]:
+        sys.stdout.write(safe_text("  kept %s (%s)" % (item["path"], item["why"])) + "\n")
+    if len(kept) > 20:
+        sys.stdout.write("  ... and %d more kept\n" % (len(kept) - 20))
     if exact:
         sys.stdout.write("Restored: pip freeze equals the one saved before the fix.\n")
         return EXIT_OK
-    sys.stdout.write("Restored the saved files, but pip freeze differs from the saved one; "
-                     "compare with %s/freeze.txt\n" % tx.folder)
+    sys.stdout.write(safe_text("Restored the fix's own files, but pip freeze differs from the "
+                               "saved one; compare with %s/freeze.txt" % tx.folder) + "\n")
     return EXIT_PROBLEMS

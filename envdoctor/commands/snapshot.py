@@ -26,8 +26,9 @@ def run(args: argparse.Namespace) -> int:
     snapshot = take_snapshot(args.python, timeout=args.timeout)
     text = snapshot.to_json()
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as handle:
-            handle.write(text + "\n")
+        from envdoctor.safety import write_private  # 0600: a snapshot may hold paths, URLs
+
+        write_private(args.output, text + "\n")
         sys.stderr.write("envdoctor: wrote %s (%d distributions, Python %s)\n"
                          % (args.output, len(snapshot.active), snapshot.python_version))
     else:

@@ -1,28 +1,37 @@
 """``envdoctor fix``: plan pins from findings, confirm them with pip, apply them safely.
 
 plan: findings -> :func:`plan.build_request` -> pip ``--dry-run --report`` -> diff + predicted
-      findings (nothing changes);
-apply: freeze + snapshot + file backup -> pip install -> probe + checks again -> on any
-       failure (or interruption), :func:`rollback` to the exact previous state.
+      findings (nothing changes). A plan pip cannot resolve is narrowed to the errors' own
+      fixes (the lab is a separate step); a pairing only the framework move fixes is said, not
+      half-applied; a framework distribution is never laid over another.
+apply: freeze + snapshot + file backup -> pip install -> what that run created and replaced
+       is recorded -> probe + checks again -> on any failure (or interruption),
+       :func:`rollback` removes and restores exactly that (see :mod:`.transaction`).
 """
 
+import os
 import signal
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from dataclasses import replace
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from envdoctor.checks import CheckContext, run_checks
 from envdoctor.findings import Finding, Severity
-from envdoctor.fix.plan import (Action, PlanRequest, actions_from_report, build_request,
-                                predict_snapshot)
-from envdoctor.fix.transaction import Transaction, TransactionError, list_transactions
+from envdoctor.console import safe_text
+from envdoctor.fix.plan import (FRAMEWORK_PACKAGES, Action, PlanRequest, actions_from_report,
+                                build_request, other_framework, predict_snapshot,
+                                requirement_name)
+from envdoctor.fix.transaction import (Transaction, TransactionError, list_transactions,
+                                       state_dir)
 from envdoctor.matrix import Matrix
-from envdoctor.pip_runner import PipError, PipOptions, dry_run, freeze, install, uninstall
+from envdoctor.pip_runner import PipError, PipOptions, dry_run, freeze, install
 from envdoctor.probe import probe
 from envdoctor.recipes import Recipe
 from envdoctor.snapshot import Snapshot, canonical_name
 
 __all__ = ["Plan", "ApplyResult", "make_plan", "apply_plan", "rollback", "normalise_freeze",
-           "unfinished_transactions"]
+           "pip_lines", "unresolvable",
+           "unfinished_transactions", "later_change"]
 
 
 def _errors(findings: Sequence[Finding]) -> List[Finding]:
@@ -58,6 +67,9 @@ class Plan:
             "errors_before": [f.to_dict() for f in _errors(self.findings)],
             "predicted_after": [f.to_dict() for f in self.predicted],
             "unfixable": [f.to_dict() for f in self.request.unfixable],
+            "needs_move_framework": [f.to_dict() for f in self.request.needs_framework_move],
+            "deferred": [f.to_dict() for f in self.request.deferred],
+            "no_deps": list(self.request.no_deps),
             "confirmed_by": "pip install --dry-run --report" if self.pip_report else None,
         }
 
@@ -66,12 +78,32 @@ def make_plan(snapshot: Snapshot, findings: Sequence[Finding], matrix: Optional[
               recipe: Optional[Recipe], options: PipOptions,
               lock_lines: Optional[Sequence[str]] = None, lock_source: Optional[str] = None,
               move_framework: bool = False) -> Plan:
+    """Plan the fix and confirm it with pip's resolver. When pip cannot resolve the whole
+    plan, it is narrowed to the errors' own fixes (installing the lab becomes a separate,
+    stated step); when even that fails, the PipError carries pip's own lines."""
     request = build_request(snapshot, findings, lock_lines, move_framework)
     plan = Plan(snapshot, request, list(findings), lock_source=lock_source)
     if not request.reasons:
         plan.predicted = [f for f in findings if f.severity is Severity.ERROR]
+        plan.predicted += [f for f in request.needs_framework_move if f not in plan.predicted]
         return plan
-    report = dry_run(plan.python, request.requirements, request.constraints, options)
+    try:
+        report = dry_run(plan.python, request.requirements, request.constraints, options)
+    except PipError as exc:
+        narrowed = build_request(snapshot, findings, None, move_framework, include_lab=False)
+        if not narrowed.reasons or (narrowed.requirements, narrowed.constraints) == (
+                request.requirements, request.constraints):
+            raise unresolvable(exc)
+        try:
+            report = dry_run(plan.python, narrowed.requirements, narrowed.constraints, options)
+        except PipError as exc2:
+            raise unresolvable(exc2, first=exc)
+        note = ("pip could not resolve the whole plan (%s); planned the errors' own fixes "
+                "first" % "; ".join(pip_lines(exc)[:2] or [str(exc)]))
+        request = replace(narrowed, notes=(note,) + narrowed.notes)
+        plan.lock_source = None
+    request, report = _no_framework_over_framework(snapshot, request, report, plan.python,
+                                                   options)
     actions = actions_from_report(snapshot, report, request)
     # Second pass: what pip moved for consistency goes to the lock's verified version.
     extra = []
@@ -79,9 +111,8 @@ def make_plan(snapshot: Snapshot, findings: Sequence[Finding], matrix: Optional[
         pin = request.lock_pins.get(canonical_name(action.name))
         if pin and pin not in request.constraints and action.kind != "install":
             extra.append(pin)
-    if extra:
-        wider = PlanRequest(request.requirements, request.constraints + tuple(extra),
-                            request.reasons, request.notes, request.unfixable, request.lock_pins)
+    if extra and not request.no_deps:
+        wider = replace(request, constraints=request.constraints + tuple(extra))
         try:
             report = dry_run(plan.python, wider.requirements, wider.constraints, options)
             request = wider
@@ -90,8 +121,93 @@ def make_plan(snapshot: Snapshot, findings: Sequence[Finding], matrix: Optional[
             pass  # the first resolution stands
     plan.request, plan.actions, plan.pip_report = request, actions, report
     predicted_snapshot = predict_snapshot(snapshot, report)
+    # every matrix rule and check, on the planned set, before anything is installed
     plan.predicted = _errors(run_checks(CheckContext(predicted_snapshot, matrix, recipe)))
+    # a pairing only the framework move fixes stays, whatever its severity
+    plan.predicted += [f for f in request.needs_framework_move if f not in plan.predicted]
     return plan
+
+
+def pip_lines(exc: PipError) -> List[str]:
+    """pip's own explanation of a failure: its ERROR lines and the conflict it describes."""
+    tail = exc.output_tail.splitlines()
+    keep = [l.rstrip() for l in tail
+            if not l.startswith(("  Downloading", "  Using cached", "Collecting ",
+                                 "Requirement already satisfied", "Looking in "))]
+    return keep[-15:]
+
+
+def unresolvable(exc: PipError, first: Optional[PipError] = None) -> PipError:
+    """The PipError to show when no plan resolves: pip's own words, not just its exit code."""
+    lines = pip_lines(exc)
+    message = str(exc)
+    if first is not None:
+        message += " (also after narrowing it to the errors' own fixes)"
+    if lines:
+        message += "; pip says:\n" + "\n".join("  " + safe_text(l) for l in lines)
+    return PipError(message, exc.result)
+
+
+def _requires(entry: Dict[str, Any], env: Dict[str, str]) -> List[Any]:
+    from packaging.requirements import Requirement
+
+    out = []
+    for line in entry["metadata"].get("requires_dist") or []:
+        try:
+            req = Requirement(line)
+            if req.marker is not None and not req.marker.evaluate(env):
+                continue
+        except Exception:  # an odd requirement or marker only loses a dependency
+            continue
+        out.append(req)
+    return out
+
+
+def _no_framework_over_framework(snapshot: Snapshot, request: PlanRequest,
+                                 report: Dict[str, Any], python: str,
+                                 options: PipOptions) -> Tuple[PlanRequest, Dict[str, Any]]:
+    """When pip would pull a framework distribution (``mindspore``) over another installed
+    one (``mindspore-dev``), install what pulls it with --no-deps plus its other
+    requirements instead; if pip still pulls it, refuse the plan."""
+    entries = [e for e in report.get("install", []) if isinstance(e.get("metadata"), dict)]
+    pulled = {canonical_name(e["metadata"]["name"]) for e in entries}
+    pulled = {k for k in pulled if snapshot.get(k) is None and other_framework(snapshot, k)}
+    if not pulled:
+        return request, report
+    env = dict(snapshot.marker_environment, extra="")
+    pullers = [e for e in entries if canonical_name(e["metadata"]["name"]) not in pulled
+               and any(canonical_name(r.name) in pulled for r in _requires(e, env))]
+    puller_keys = {canonical_name(e["metadata"]["name"]) for e in pullers}
+    no_deps = tuple("%s==%s" % (e["metadata"]["name"], e["metadata"]["version"])
+                    for e in pullers)
+    extra = []  # type: List[str]
+    for e in pullers:
+        for req in _requires(e, env):
+            key = canonical_name(req.name)
+            if key in pulled or key in puller_keys or key in FRAMEWORK_PACKAGES:
+                continue
+            req.marker = None
+            if str(req) not in extra:
+                extra.append(str(req))
+    requirements = tuple(r for r in request.requirements
+                         if requirement_name(r) not in puller_keys) + tuple(extra)
+    others = ", ".join("%s %s" % (d.name, d.version) for d in snapshot.active.values()
+                       if d.key in FRAMEWORK_PACKAGES)
+    note = ("installs %s with --no-deps (and their other requirements): they declare %s, "
+            "which pip would lay over %s" % (", ".join(no_deps), ", ".join(sorted(pulled)),
+                                             others))
+    narrowed = replace(request, requirements=requirements, no_deps=no_deps,
+                       notes=request.notes + (note,))
+    second = dry_run(python, narrowed.requirements, narrowed.constraints, options)
+    again = [e for e in second.get("install", []) if isinstance(e.get("metadata"), dict)
+             and canonical_name(e["metadata"]["name"]) in pulled]
+    if again:
+        raise PipError("refused: pip would install %s over %s, and two framework "
+                       "distributions would own one mindspore folder"
+                       % (", ".join(sorted(pulled)), others))
+    combined = dict(second)
+    combined["install"] = list(second.get("install", [])) + pullers
+    return narrowed, combined
 
 
 @dataclass
@@ -124,32 +240,47 @@ def apply_plan(plan: Plan, matrix: Optional[Matrix], recipe: Optional[Recipe],
                progress: Callable[[str], None] = lambda message: None) -> ApplyResult:
     """Carry out ``plan``; on any failure or interruption, roll back and say what happened."""
     python = plan.python
+    if plan.request.needs_framework_move:  # half a fix would leave the broken pairing
+        return ApplyResult(False, None, "only moving the framework fixes %s; nothing was "
+                           "installed: rerun with --move-framework" % ", ".join(
+                               f.code for f in plan.request.needs_framework_move))
     progress("saving the current state (freeze, snapshot, files of %d distributions)"
              % len(plan.actions))
-    tx = Transaction.begin(plan.snapshot, freeze(python, options), plan.to_dict())
-    tx.journal["pip_wheel"] = options.pip_wheel  # rollback freezes with the same pip
-    tx.save()
-    tx.back_up(plan.snapshot, [a.name for a in plan.actions])
+    try:
+        tx = Transaction.begin(plan.snapshot, freeze(python, options), plan.to_dict())
+        tx.journal["pip_wheel"] = options.pip_wheel  # rollback freezes with the same pip
+        tx.save()
+        tx.back_up(plan.snapshot, [a.name for a in plan.actions])
+    except OSError as exc:  # a read-only or full disk: nothing was changed yet
+        return ApplyResult(False, None, "cannot save the state before the fix in %s (%s); "
+                           "nothing was changed" % (state_dir(), exc.strerror or exc))
     previous = None
     try:
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     except ValueError:  # not the main thread (a notebook); Ctrl-C still rolls back
         pass
     try:
-        tx.log("applying")
+        tx.pip_starts()
         progress("running pip install (%d changes)" % len(plan.actions))
-        result = install(python, plan.request.requirements, plan.request.constraints, options)
+        try:
+            result = install(python, plan.request.requirements, plan.request.constraints,
+                             options, no_deps=plan.request.no_deps)
+        finally:
+            tx.record_outcome()  # right after pip: exactly what this run created and replaced
         progress("checking the environment again")
         after_snapshot = probe(python)
         after = _errors(run_checks(CheckContext(after_snapshot, matrix, recipe)))
-        if verify is not None:
+        if verify is not None and not plan.request.deferred:
+            # (a deferred lab is not installed yet: its deep imports cannot pass now)
             after += _errors(verify(after_snapshot))
         before_codes = {(f.code, f.packages) for f in _errors(plan.findings)}
         unfixable = {(f.code, f.packages) for f in plan.request.unfixable}
-        remaining = [f for f in after if (f.code, f.packages) not in unfixable]
+        remaining = [f for f in after if (f.code, f.packages) not in unfixable
+                     and not (plan.request.deferred and f.area == "recipe")]
         new = [f for f in remaining if (f.code, f.packages) not in before_codes]
         if remaining:
             raise _VerifyFailed(remaining, new)
+        tx.save_freeze_after(freeze(python, options))
         tx.log("applied", "pip finished and the checks pass")
         return ApplyResult(True, tx, "fixed: the checks pass now", after,
                            pip_output=result.stdout[-2000:])
@@ -185,12 +316,18 @@ class _VerifyFailed(Exception):
 
 
 def rollback(tx: Transaction, options: Optional[PipOptions] = None) -> bool:
-    """Undo a transaction: remove what it installed, restore the saved files; True when the
-    freeze is exactly the freeze saved before the fix."""
+    """Undo a transaction: remove the files its pip run created and put back the ones it
+    replaced (nothing else; see :meth:`Transaction.undo_files`); True when the freeze is
+    exactly the freeze saved before the fix."""
     options = options or PipOptions(pip_wheel=tx.journal.get("pip_wheel"))
+    tx.check_paths()
     python = tx.python
     current = probe(python)
-    installed_now = [n for n in tx.journal.get("touched", []) if current.get(n) is not None]
+    if os.path.realpath(str(current.interpreter.get("prefix") or "")) != os.path.realpath(
+            tx.prefix):
+        raise TransactionError("transaction %s belongs to %s, but %s now reports prefix %s; "
+                               "refused" % (tx.id, tx.prefix, python,
+                                            current.interpreter.get("prefix")))
     # Interrupts are deferred: a half-done rollback is worse than a slow one.
     old_int = signal.getsignal(signal.SIGINT)
     try:
@@ -198,20 +335,36 @@ def rollback(tx: Transaction, options: Optional[PipOptions] = None) -> bool:
     except ValueError:
         old_int = None
     try:
-        for name in installed_now:
-            try:
-                uninstall(python, [name], options)
-            except PipError:
-                pass  # e.g. a half-installed distribution without RECORD: removed below
-        tx.remove_additions()
-        tx.restore_files()
+        report = tx.undo_files()
         exact = normalise_freeze(freeze(python, options)) == normalise_freeze(tx.freeze_text)
-        tx.log("rolled-back" if exact else "rollback-inexact",
-               "freeze equals the saved one" if exact else "freeze differs from the saved one")
+        message = "freeze equals the saved one" if exact else "freeze differs from the saved one"
+        if report.kept:
+            message += "; kept %d paths changed or installed after the fix" % len(report.kept)
+        tx.log("rolled-back" if exact else "rollback-inexact", message)
         return exact
     finally:
         if old_int is not None:
             signal.signal(signal.SIGINT, old_int)
+
+
+def later_change(tx: Transaction, options: Optional[PipOptions] = None) -> Optional[str]:
+    """Why rolling back a successful transaction would undo more than it: a later transaction
+    on the same environment, or a freeze that differs from the one it left. None if neither."""
+    tx.check_paths()  # before its python runs
+    if not tx.succeeded:
+        return None
+    newer = [t for t in list_transactions()
+             if t.prefix == tx.prefix and t.id > tx.id]
+    if newer:
+        return "a later fix (%s) changed this environment" % newer[-1].id
+    after = tx.freeze_after
+    if after is None:
+        return "the transaction saved no freeze after it ended"
+    now = freeze(tx.python, options or PipOptions(pip_wheel=tx.journal.get("pip_wheel")))
+    if normalise_freeze(now) != normalise_freeze(after):
+        changed = sorted(set(normalise_freeze(now)) ^ set(normalise_freeze(after)))
+        return "the environment changed after the fix (%s)" % ", ".join(changed[:4])
+    return None
 
 
 def unfinished_transactions(snapshot: Snapshot) -> List[Transaction]:

@@ -10,7 +10,7 @@ pinned where it is unless the user asks to move it.
 
 import copy
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from packaging.requirements import InvalidRequirement, Requirement
 
@@ -27,6 +27,7 @@ __all__ = [
     "predict_snapshot",
     "lock_pins_for",
     "requirement_name",
+    "other_framework",
 ]
 
 FRAMEWORK_PACKAGES = ("mindspore", "mindspore-gpu", "mindspore-ascend", "mindspore-cpu",
@@ -63,6 +64,13 @@ class PlanRequest:
     notes: Tuple[str, ...] = ()
     unfixable: Tuple[Finding, ...] = ()
     lock_pins: Dict[str, str] = field(default_factory=dict)  # canonical name -> "name==v"
+    # Findings only moving the framework fixes (offered with --move-framework), and the lab
+    # findings left for a separate step when the errors' own fixes are planned first.
+    needs_framework_move: Tuple[Finding, ...] = ()
+    deferred: Tuple[Finding, ...] = ()
+    # Exact pins installed with --no-deps after the rest (MindNLP beside mindspore-dev: its
+    # declared `mindspore` must not be pulled over the installed framework distribution).
+    no_deps: Tuple[str, ...] = ()
 
     @property
     def named(self) -> List[str]:
@@ -90,42 +98,90 @@ def _satisfies(requirement: str, version: str) -> bool:
     return parsed is not None and req.specifier.contains(parsed, prereleases=True)
 
 
+def other_framework(snapshot: Snapshot, name: str) -> Optional[Distribution]:
+    """An installed framework distribution other than ``name`` (``mindspore-dev`` when a
+    plan asks for ``mindspore``): two of them would own one ``mindspore/`` folder."""
+    if name not in FRAMEWORK_PACKAGES:
+        return None
+    for dist in snapshot.active.values():
+        if dist.key in FRAMEWORK_PACKAGES and dist.key != name:
+            return dist
+    return None
+
+
+def _framework_pairing(finding: Finding, framework: Dict[str, Distribution]) -> bool:
+    """A compatibility warning (an unsupported pairing, e.g. mindnlp 0.5.0 on MindSpore
+    2.10) that only moving the installed framework fixes: planned like an error, so the plan
+    says so (or, with --move-framework, moves it) instead of predicting no errors."""
+    if finding.area != "compatibility" or not finding.fix or finding.severity is Severity.INFO:
+        return False
+    for req in finding.fix.requirements:
+        name = requirement_name(req)
+        have = framework.get(name) if name else None
+        if have is not None and not _satisfies(req, have.version):
+            return True
+    return False
+
+
 def build_request(snapshot: Snapshot, findings: Sequence[Finding],
                   lock_lines: Optional[Iterable[str]] = None,
-                  move_framework: bool = False) -> PlanRequest:
+                  move_framework: bool = False, include_lab: bool = True) -> PlanRequest:
     active = snapshot.active
     requirements = []  # type: List[str]
     reasons = {}  # type: Dict[str, str]
     notes = []  # type: List[str]
     unfixable = []  # type: List[Finding]
     constraints = []  # type: List[str]
+    needs_move = []  # type: List[Finding]
+    deferred = []  # type: List[Finding]
+    wanted = set()  # type: Set[str]
 
     framework = [d for d in active.values() if d.key in FRAMEWORK_PACKAGES]
     fixed_framework = {} if move_framework else {d.key: d for d in framework}
 
+    held = {d.key: d for d in framework}
     for finding in findings:
-        if finding.severity is not Severity.ERROR:
+        if finding.severity is not Severity.ERROR and not _framework_pairing(finding, held):
             continue
         reqs = list(finding.fix.requirements) if finding.fix else []
         if not reqs:
             unfixable.append(finding)
             continue
-        for req in reqs:
-            name = requirement_name(req)
-            if name is None:
-                continue
-            if name in fixed_framework:
+        if not include_lab and finding.area == "recipe":
+            deferred.append(finding)
+            continue
+        named = [(req, requirement_name(req)) for req in reqs]
+        blocked = False
+        for req, name in named:
+            other = other_framework(snapshot, name) if name else None
+            if other is not None:
+                notes.append("never installs %s over %s %s (two distributions would own one "
+                             "mindspore folder); %s is left to you: remove %s first if you "
+                             "want %s" % (name, other.name, other.version, finding.code,
+                                          other.name, req))
+                blocked = True
+            elif name in fixed_framework and not _satisfies(req, fixed_framework[name].version):
                 have = fixed_framework[name]
-                if not _satisfies(req, have.version):
-                    notes.append(
-                        "keeps %s %s (the environment's framework build); %s asks for %s: "
-                        "rerun with --move-framework to change it"
-                        % (have.name, have.version, finding.code, req))
-                    unfixable.append(finding)
+                notes.append(
+                    "only moving the framework fixes %s (%s): it asks for %s, the environment "
+                    "has %s %s; rerun with --move-framework to plan that"
+                    % (finding.code, finding.title, req, have.name, have.version))
+                needs_move.append(finding)
+                blocked = True
+        if blocked:  # all of a finding's pins or none: half a fix is a different set
+            if finding not in needs_move:
+                unfixable.append(finding)
+            continue
+        for req, name in named:
+            if name is None or name in fixed_framework:
                 continue
-            if req not in requirements:
+            if req not in wanted:  # a set: a 50,000-distribution plan stays linear
+                wanted.add(req)
                 requirements.append(req)
             reasons.setdefault(name, "%s %s" % (finding.code, finding.title))
+    if deferred:
+        notes.append("installing the lab (%s) is a separate step: run `envdoctor fix --apply` "
+                     "again after this one" % ", ".join(sorted({f.code for f in deferred})))
 
     for dist in framework:
         if dist.key in fixed_framework:
@@ -143,7 +199,7 @@ def build_request(snapshot: Snapshot, findings: Sequence[Finding],
             continue  # pip could not find it on an index again; leave it alone
         requirements.append(dist.name)
 
-    pins = lock_pins_for(lock_lines)
+    pins = lock_pins_for(lock_lines if include_lab else None)
     for name, pin in pins.items():
         if name in fixed_framework or name in NEVER_TOUCH:
             continue
@@ -151,7 +207,7 @@ def build_request(snapshot: Snapshot, findings: Sequence[Finding],
         if installed is None or name in named:
             constraints.append(pin)
     return PlanRequest(tuple(requirements), tuple(constraints), reasons, tuple(notes),
-                       tuple(unfixable), pins)
+                       tuple(unfixable), pins, tuple(needs_move), tuple(deferred))
 
 
 def _report_entries(report: Dict[str, Any]) -> List[Dict[str, Any]]:

@@ -53,6 +53,8 @@ def apply_result_json(result: ApplyResult) -> Dict[str, Any]:
     return {"ok": result.ok, "message": result.message,
             "transaction": result.transaction.id if result.transaction else None,
             "rolled_back": result.rolled_back, "rollback_exact": result.rollback_exact,
+            "rollback": result.transaction.journal.get("rollback") if result.transaction
+            else None,
             "remaining": [f.to_dict() for f in result.after]}
 
 

@@ -135,10 +135,12 @@ class LiveDisplay:
         if self._progress is not None:
             from rich.text import Text
 
+            from envdoctor.console import safe_text  # the target's error text, made visible
+
             for line in lines:
                 text = Text()
                 for chunk, style in line:
-                    text.append(chunk, style=(style or None) if self.colour else None)
+                    text.append(safe_text(chunk), style=(style or None) if self.colour else None)
                 self._progress.console.print(text, highlight=False, soft_wrap=True)
             return
         emit(lines, self.stream)
