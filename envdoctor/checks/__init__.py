@@ -12,9 +12,11 @@ from typing import Callable, List, Optional, Sequence
 
 from packaging.utils import canonicalize_name
 
+# CheckContext first: a check module that still imports it from this package (rather than
+# from checks.context) then finds it while the package is being initialised.
+from envdoctor.checks.context import CheckContext
 from envdoctor.checks import (devices, environment, matrix_rules, recipe, requirement_files,
                               requirements)
-from envdoctor.checks.context import CheckContext
 from envdoctor.findings import Evidence, Finding, Severity
 
 __all__ = ["CheckContext", "CheckFn", "run_checks", "fold_duplicates", "CHECKS"]
