@@ -8,13 +8,16 @@ JSON and HTML renderers only lay data out.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
 from envdoctor import __version__
 from envdoctor.devices import DeviceAnalysis, analyze, device_data, summarize
 from envdoctor.findings import Finding, Severity, pip_install_command
 from envdoctor.recipes import Recipe
 from envdoctor.snapshot import Snapshot
+
+if TYPE_CHECKING:  # the checks import report's neighbours; the report only names the type
+    from envdoctor.checks.context import CheckContext
 
 __all__ = ["Report", "exit_code", "analyze_devices", "REPORT_SCHEMA"]
 
@@ -62,7 +65,7 @@ class Report:
     device_error: Optional[str] = field(default=None, compare=False, repr=False)
     # The CheckContext the findings came from (matrix, recipe, -r lines): plan_fix judges
     # the fixed environment by the same rules.
-    context: Any = field(default=None, compare=False, repr=False)
+    context: Optional[CheckContext] = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.devices is None and self.device_error is None:

@@ -12,10 +12,12 @@ from typing import Callable, List, Optional, Sequence
 
 from packaging.utils import canonicalize_name
 
+# CheckContext first: a check module that still imports it from this package (rather than
+# from checks.context) then finds it while the package is being initialised.
+from envdoctor.checks.context import CheckContext
 from envdoctor.checks import (devices, environment, lab, matrix_rules, recipe,
                               requirement_files, requirements)
 from envdoctor import safety
-from envdoctor.checks.context import CheckContext
 from envdoctor.findings import Evidence, Finding, Severity
 
 __all__ = ["CheckContext", "CheckFn", "run_checks", "fold_duplicates", "CHECKS"]
