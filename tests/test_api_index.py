@@ -296,7 +296,7 @@ def test_command_indexes_a_local_wheel_without_network(tmp_path):
         "ImportError: cannot import name 'GPTTokenizer' from 'mindnlp.transforms' (x)"))
     data = json.loads(proc.stdout)
     fixes = [e["fix"] for e in data["explanations"]]
-    assert "python -m pip install mindnlp==9.9.9" in " ".join(
+    assert "python -m pip install -- mindnlp==9.9.9" in " ".join(
         fixes + [ev for e in data["explanations"] for ev in e["evidence"]])
 
 

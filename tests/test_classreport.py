@@ -14,7 +14,7 @@ import pytest
 
 from conftest import CACHE, build_wheel, check_json, envdoctor
 
-TOKENIZERS_FIX = "python -m pip install 'tokenizers>=0.14,<0.15'"
+TOKENIZERS_FIX = "python -m pip install -- 'tokenizers>=0.14,<0.15'"
 
 
 @pytest.fixture(scope="module")

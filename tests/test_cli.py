@@ -33,7 +33,7 @@ def test_json_carries_everything(broken_venv):
     assert set(finding) >= {"code", "severity", "title", "because", "evidence", "fix", "packages"}
     assert finding["code"] == "ED101"
     assert report["summary"]["errors"] == 1 and report["summary"]["exit_code"] == 1
-    assert report["summary"]["fix_command"].endswith("install 'tokenizers>=0.14,<0.15'")
+    assert report["summary"]["fix_command"].endswith("install -- 'tokenizers>=0.14,<0.15'")
 
 
 def test_text_output_shows_the_same_and_no_colour_when_piped(broken_venv):
@@ -42,7 +42,7 @@ def test_text_output_shows_the_same_and_no_colour_when_piped(broken_venv):
     out = proc.stdout
     assert "\x1b[" not in out  # no ANSI codes without a terminal
     assert "ED101" in out and "transformers 4.35.0 requires tokenizers>=0.14,<0.15" in out
-    assert "install 'tokenizers>=0.14,<0.15'" in out
+    assert "install -- 'tokenizers>=0.14,<0.15'" in out
     assert out.strip().splitlines()[-1].startswith("Verdict: not ready (1 error")
 
 

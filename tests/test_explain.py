@@ -20,7 +20,7 @@ from envdoctor.yamlfile import DataFileError
 from packaging.specifiers import SpecifierSet
 
 DATA = Path(__file__).resolve().parent / "data" / "explain"
-GIT_V011 = "python -m pip install 'mindnlp @ git+https://github.com/mindspore-lab/mindnlp.git@v0.1.1'"
+GIT_V011 = "python -m pip install -- 'mindnlp @ git+https://github.com/mindspore-lab/mindnlp.git@v0.1.1'"
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,7 @@ def test_student_truncate_error(sources):
     assert result.exit_code == 0 and len(result.explanations) == 1
     exp = result.explanations[0]
     assert exp.id == "mindnlp01-mindspore20-prerelease" and exp.kind == "matrix"
-    assert exp.fix == "python -m pip install mindspore==2.0.0"
+    assert exp.fix == "python -m pip install -- mindspore==2.0.0"
     assert exp.source.startswith("verified: envdoctor ran mindspore-cuda11-dev 2.0.0.dev20221108")
     assert set(exp.packages) == {"mindnlp", "mindspore"}
     # the API index, read from the real wheels, backs it up
@@ -80,7 +80,7 @@ def test_student_pip_resolver_conflict(sources):
     assert exp.kind == "pip-conflict"
     assert exp.title == "tokenizers 0.15.0 is outside what transformers 4.35.0 needs"
     assert exp.packages == ("tokenizers", "transformers")
-    assert exp.fix == "python -m pip install 'tokenizers>=0.14,<0.15'"
+    assert exp.fix == "python -m pip install -- 'tokenizers>=0.14,<0.15'"
     assert exp.source == "declared: transformers 4.35.0 metadata (pip's resolver)"
 
 
@@ -140,7 +140,7 @@ def test_real_captured_failures(sources, name, rule, fix):
     result = explain_file(sources, name)
     assert result.exit_code == 0
     assert [e.id for e in result.explanations] == [rule]  # one problem, one explanation
-    assert result.explanations[0].fix == "python -m pip install " + fix
+    assert result.explanations[0].fix == "python -m pip install -- " + fix
 
 
 def test_mindtorch_failure_names_the_package_that_imported_it(sources):
@@ -156,9 +156,9 @@ def test_pip_check_output_is_grouped_per_distribution_and_meets_the_matrix(sourc
     conflict, rule = result.explanations
     assert conflict.kind == "pip-conflict"
     assert conflict.packages == ("numpy", "pyctcdecode", "mindspore")
-    assert conflict.fix == "python -m pip install 'numpy>=1.20.0,<2.0.0'"
+    assert conflict.fix == "python -m pip install -- 'numpy>=1.20.0,<2.0.0'"
     assert conflict.source.endswith("(pip check)")
-    assert rule.id == "mindspore-numpy2" and rule.fix == "python -m pip install 'numpy<2'"
+    assert rule.id == "mindspore-numpy2" and rule.fix == "python -m pip install -- 'numpy<2'"
     assert "versions named in pip's output: mindspore 2.7.0, numpy 2.2.6" in rule.evidence
 
 
@@ -166,8 +166,8 @@ def test_pip_check_missing_requirement(sources):
     result = explain(sources, "mindnlp 0.1.1 requires regex, which is not installed.\n"
                               "mindnlp 0.1.1 requires sentencepiece, which is not installed.\n")
     kinds = [(e.kind, e.packages[0], e.fix) for e in result.explanations]
-    assert kinds == [("pip-missing", "regex", "python -m pip install regex"),
-                     ("pip-missing", "sentencepiece", "python -m pip install sentencepiece")]
+    assert kinds == [("pip-missing", "regex", "python -m pip install -- regex"),
+                     ("pip-missing", "sentencepiece", "python -m pip install -- sentencepiece")]
 
 
 @pytest.mark.parametrize("name", ["v-numpy2.import.log", "verification-ms200-py39-pillow9.import.txt",
@@ -240,7 +240,7 @@ def test_cannot_import_a_name_mindnlp_renamed(sources):
     exp = explain(sources, line).explanations[0]
     assert exp.title == ("mindnlp.transformers.GPTTokenizer is in mindnlp 0.2.0 to 0.3.1, "
                          "not in 0.4.0, 0.4.1")
-    assert exp.fix == "python -m pip install mindnlp==0.3.1"
+    assert exp.fix == "python -m pip install -- mindnlp==0.3.1"
     assert any("0.5.0, 0.5.1, mindnlp.transformers gets its names from transformers" in e
                for e in exp.evidence)
 
@@ -249,7 +249,7 @@ def test_mindspore_api_added_later_recommends_the_first_release_with_it(sources)
     line = ("ImportError: cannot import name 'set_device' from 'mindspore' "
             "(/x/lib/python3.9/site-packages/mindspore/__init__.py)")
     exp = explain(sources, line).explanations[0]
-    assert exp.fix == "python -m pip install mindspore==2.7.0"
+    assert exp.fix == "python -m pip install -- mindspore==2.7.0"
 
 
 def test_choose_entry_and_describe_versions(sources):
@@ -333,7 +333,7 @@ def test_placeholders_fill_the_fix(sources):
     assert result.explanations[0].fix == "export LD_PRELOAD=/usr/lib/aarch64-linux-gnu/libgomp.so.1"
     result = explain(sources, "ImportError: tokenizers>=0.14,<0.15 is required for a normal "
                               "functioning of this module, but found tokenizers==0.15.0.")
-    assert result.explanations[0].fix == "python -m pip install 'tokenizers>=0.14,<0.15'"
+    assert result.explanations[0].fix == "python -m pip install -- 'tokenizers>=0.14,<0.15'"
     assert result.explanations[0].title.endswith("but found tokenizers==0.15.0")
 
 
@@ -394,7 +394,7 @@ def test_short_way_in_for_other_commands():
 
     text = (DATA / "student-truncate.txt").read_text(encoding="utf-8")
     found = short(text)
-    assert found[0].fix == "python -m pip install mindspore==2.0.0"
+    assert found[0].fix == "python -m pip install -- mindspore==2.0.0"
     assert short("nothing to see") == ()
 
 
@@ -423,7 +423,7 @@ def test_generator_init_on_python_311_gets_the_mechanism_with_a_fix(sources):
     general signature answers, with a fix that has wheels for 3.11."""
     exp = explain(sources, GENERATOR_311).explanations[0]
     assert exp.id == "mindtorch-generator-seed-offset"
-    assert exp.fix == "python -m pip install mindspore==2.7.0 mindnlp==0.5.1"
+    assert exp.fix == "python -m pip install -- mindspore==2.7.0 mindnlp==0.5.1"
     assert set(exp.packages) == {"mindnlp", "mindspore"}
     on_312 = GENERATOR_311.replace("python3.11", "python3.12")
     assert explain(sources, on_312).explanations[0].id == "verified-py312-default"
@@ -453,7 +453,7 @@ def test_numpy_multiarray_alone_is_not_read_as_numpy_2(sources):
     too_old = ("RuntimeError: module compiled against API version 0x10 but this version of "
                "numpy is 0xe\nImportError: numpy.core.multiarray failed to import")
     exp = explain(sources, too_old).explanations[0]
-    assert exp.fix == "python -m pip install 'numpy>=1.23,<2'"
+    assert exp.fix == "python -m pip install -- 'numpy>=1.23,<2'"
 
 
 def test_a_cause_names_mindspore_only_when_the_text_shows_it(sources):
@@ -486,12 +486,12 @@ def test_ci_prefixes_and_pytest_blocks_are_read(sources):
             "2024-05-01T10:00:00.2234567Z transformers 4.35.0 requires tokenizers<0.15,>=0.14, "
             "but you have tokenizers 0.15.0 which is incompatible.\n")
     exp = explain(sources, text).explanations[0]
-    assert exp.fix == "python -m pip install 'tokenizers>=0.14,<0.15'"
+    assert exp.fix == "python -m pip install -- 'tokenizers>=0.14,<0.15'"
     pytest_block = ("E   ImportError: cannot import name 'cached_download' from "
                     "'huggingface_hub' (/v/lib/python3.11/site-packages/huggingface_hub/"
                     "__init__.py)")
     exp = explain(sources, pytest_block).explanations[0]
-    assert exp.fix == "python -m pip install 'huggingface-hub<0.26.0'"
+    assert exp.fix == "python -m pip install -- 'huggingface-hub<0.26.0'"
 
 
 def test_json_gives_packages_fix_confidence_source():

@@ -58,7 +58,9 @@ def test_environment_variables_are_captured_and_secrets_redacted():
     found = snap["environment_variables"]
     assert found["HF_ENDPOINT"] == "https://hf-mirror.com"
     assert found["ASCEND_HOME_PATH"] == "/usr/local/Ascend"
-    assert "s3cret" not in found["PIP_INDEX_URL"] and "user:" in found["PIP_INDEX_URL"]
+    # the whole userinfo goes: `https://TOKEN@host` has no password field to keep apart
+    assert "s3cret" not in found["PIP_INDEX_URL"] and "user" not in found["PIP_INDEX_URL"]
+    assert found["PIP_INDEX_URL"] == "https://<redacted>@mirror.example/simple"
     assert found["MS_TOKEN_SECRET"] == "<redacted>"
     assert "UNRELATED_VAR" not in found
 

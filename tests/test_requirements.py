@@ -63,7 +63,7 @@ def test_fix_names_the_range(conflicted):
     assert conflict["severity"] == "error"
     assert conflict["evidence"]["installed"] == "beta 3.1"
     assert conflict["evidence"]["needed"] == "beta>=2,<3"
-    assert conflict["fix"]["command"].endswith("-m pip install 'beta>=2,<3'")
+    assert conflict["fix"]["command"].endswith("-m pip install -- 'beta>=2,<3'")
     assert conflicted.python in conflict["fix"]["command"]
     missing = [f for f in report["findings"] if f["code"] == "ED102"
                and f["packages"] == ["theta", "iota"]][0]

@@ -27,12 +27,12 @@ def _best_of(fn, runs=2):
 
 
 def test_check_and_report_grow_linearly():
-    from envdoctor.commands.check import build_report
+    from envdoctor.api import diagnose
     from envdoctor.render.json import render_json
 
     def job(n):
         snap = Snapshot.from_dict(synthetic_snapshot(n))
-        return lambda: render_json(build_report(snap, "file", "none"))
+        return lambda: render_json(diagnose(snap, recipe="none"))
 
     small, large = _best_of(job(1500)), _best_of(job(15000), runs=1)
     assert large / small < 40, (small, large)

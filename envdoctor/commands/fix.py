@@ -11,8 +11,6 @@ from typing import Any
 
 from envdoctor.commands import add_target_arguments
 from envdoctor.errors import EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS, UsageError
-from envdoctor.fix import pip_lines
-from envdoctor.pip_runner import PipError
 from envdoctor.progress import Progress
 
 __all__ = ["register", "run"]
@@ -105,6 +103,9 @@ def run(args: argparse.Namespace) -> int:
     # The same diagnosis as `envdoctor check` (recipe, -r files), then the plan.
     report = diagnose(args.python, recipe=args.recipe, requirement_files=args.requirements,
                       timeout=args.timeout)
+    from envdoctor.fix import pip_lines
+    from envdoctor.pip_runner import PipError
+
     try:
         fix = plan_fix(report, options=_options(args), move_framework=args.move_framework,
                        use_lock=not args.no_lock)

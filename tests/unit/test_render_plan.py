@@ -30,7 +30,7 @@ def test_plan_lines():
            "nothing is removed." in lines
     assert "After the fix, envdoctor predicts no errors." in lines
     assert "  ED303 needs a step pip cannot take: make a venv with Python 3.11" in lines
-    assert lines[-1] == "The same by hand: /x/bin/python -m pip install tokenizers==0.14.1"
+    assert lines[-1] == "The same by hand: /x/bin/python -m pip install -- tokenizers==0.14.1"
 
 
 def test_plan_lines_without_changes_and_with_remaining_errors():

@@ -25,7 +25,7 @@ def test_combined_fix_comes_from_the_errors_requirements_once_each():
         finding("ED203", Severity.WARNING, ["ignored==1"]),
     ), None)
     assert report.fix_requirements == ("tokenizers<0.15", "numpy<2")
-    assert report.combined_fix() == "/x/bin/python -m pip install 'tokenizers<0.15' 'numpy<2'"
+    assert report.combined_fix() == "/x/bin/python -m pip install -- 'tokenizers<0.15' 'numpy<2'"
     summary = report.summary()
     assert summary["errors"] == 2 and summary["warnings"] == 1
     assert summary["verdict"] == "problems found" and summary["exit_code"] == 1
