@@ -244,6 +244,7 @@ class FixPlan:
     options: PipOptions
     pip_note: str = ""  # why another pip than the target's runs ('' when none)
     unfinished: Tuple[Transaction, ...] = ()  # earlier fixes here that did not finish
+    lab_target: Any = None  # fix --lab: the releases that run the lab here (or a refusal)
 
     @property
     def needed(self) -> bool:
@@ -281,11 +282,64 @@ def plan_fix(report: Report, *, options: Optional[PipOptions] = None,
     options, note = choose_pip(snapshot.pip_version, snapshot.python_version,
                                options or PipOptions())
     lock = recipe.lock_for(snapshot) if (use_lock and recipe is not None) else None
+    findings, lab_target = list(report.findings), None
+    lab = getattr(report.context, "lab", None)
+    if lab is not None:
+        findings, lab_target = _toward_the_lab(lab, report)
+        if not lab_target.ok:
+            return FixPlan(_refused(report, lab_target), report, options, note, unfinished,
+                           lab_target)
     progress.update("planning the fix (pip install --dry-run --report)")
-    plan = make_plan(snapshot, list(report.findings), _matrix_of(report), recipe, options,
+    plan = make_plan(snapshot, findings, _matrix_of(report), recipe, options,
                      lock_lines=lock[0] if lock else None,
                      lock_source=lock[1] if lock else None, move_framework=move_framework)
-    return FixPlan(plan, report, options, note, unfinished)
+    return FixPlan(plan, report, options, note, unfinished, lab_target)
+
+
+def _toward_the_lab(lab: Any, report: Report) -> Tuple[List[Finding], Any]:
+    """``fix --lab``: the findings to plan with. Every fix that would install a release
+    lacking a name the lab imports is dropped (a matrix rule's pin made without the lab), and
+    the lab's own per-name fixes give way to one finding carrying the releases that run the
+    whole lab here (:func:`envdoctor.lab.plan.lab_requirements`)."""
+    from packaging.requirements import Requirement
+
+    from envdoctor.findings import Evidence, Fix, finding
+    from envdoctor.lab.apicheck import load_index
+    from envdoctor.lab.plan import lab_requirements, lab_violations
+
+    index = load_index()
+    target = lab_requirements(lab, report.snapshot, index, _matrix_of(report))
+    if not target.ok:
+        return list(report.findings), target
+    kept = []
+    for f in report.findings:
+        reqs = f.fix.requirements if f.fix else ()
+        if reqs and (f.area == "lab" or lab_violations(lab, reqs, index)):
+            continue
+        kept.append(f)
+    wanted = target.requirements() + target.no_deps()
+    if wanted:
+        kept.append(finding(
+            "ED840", "The releases that run the lab here: %s" % ", ".join(wanted),
+            "The lab imports names that only these releases have, and they run on this "
+            "Python and platform" + (" (verified together)" if any(
+                c.verified_by for c in target.choices) else ""),
+            evidence=Evidence(needed=", ".join(wanted), source="; ".join(target.evidence)),
+            fix=Fix(requirements=wanted),
+            packages=tuple(Requirement(r).name for r in wanted)))
+    return kept, target
+
+
+def _refused(report: Report, target: Any) -> Plan:
+    """A plan that changes nothing: no release reachable here runs the lab."""
+    from envdoctor.fix import Plan
+    from envdoctor.fix.plan import PlanRequest
+
+    notes = ("fix --lab changes nothing: %s" % target.refusal,) + tuple(
+        "what would work: %s" % w for w in target.would_work)
+    plan = Plan(report.snapshot, PlanRequest((), (), notes=notes), list(report.findings))
+    plan.predicted = [f for f in report.findings if f.severity.value == "error"]
+    return plan
 
 
 def apply_fix(plan: FixPlan, *, verify_deep: bool = True,
@@ -295,26 +349,32 @@ def apply_fix(plan: FixPlan, *, verify_deep: bool = True,
     install, check again (the report's ``-r`` files too; with ``verify_deep``, also the deep
     imports the recipe asks for), and roll back by itself if anything fails or is
     interrupted."""
-    from envdoctor.checks import CheckContext, requirement_files
+    from envdoctor.checks import CheckContext, lab as lab_check, requirement_files
     from envdoctor.fix import apply_plan
 
     progress = progress or _QUIET
     recipe, matrix = plan.report.recipe, _matrix_of(plan.report)
     lines = getattr(plan.report.context, "requirement_lines", ())
-    deep = verify_deep and recipe is not None and bool(recipe.symbols)
+    lab = getattr(plan.report.context, "lab", None)
+    deep = verify_deep and (lab is not None or (recipe is not None and bool(recipe.symbols)))
 
     def verify(after: Snapshot) -> List[Finding]:
         # fix.apply_plan re-runs the checks with matrix and recipe; these are the rest of
-        # what `check` judged the environment by
-        found = requirement_files.check(CheckContext(after, matrix, recipe,
-                                                     requirement_lines=lines))
-        if deep:
+        # what `check` judged the environment by: -r files, the lab, its imports
+        context = CheckContext(after, matrix, recipe, requirement_lines=lines, lab=lab)
+        found = requirement_files.check(context) + lab_check.check(context)
+        if deep and lab is not None:
+            from envdoctor.lab import deep_findings as lab_deep_findings
+
+            found += lab_deep_findings(plan.python, lab, deep_timeout)
+        elif deep:
             found += deep_check(after, recipe, matrix, python=plan.python,
                                 timeout=deep_timeout)
         return found
 
     return apply_plan(plan.plan, matrix, recipe, plan.options,
-                      verify=verify if (deep or lines) else None, progress=progress.update)
+                      verify=verify if (deep or lines or lab is not None) else None,
+                      progress=progress.update)
 
 
 # -- explain ----------------------------------------------------------------------------------

@@ -476,6 +476,14 @@ CODES = _codes(
     CodeDoc("ED832", "lab", E, "One of the lab's import statements hangs",
             "The child running the lab's import statements did not finish within the timeout; "
             "this is the statement it was running. The kernel would never finish that cell."),
+    CodeDoc("ED840", "lab", E, "The releases that run the lab here are not installed",
+            "`fix --lab` only: the MindNLP and MindSpore releases whose API has every name the "
+            "lab imports, intersected with what runs on this Python and platform and what the "
+            "compatibility matrix says works (verified pairs first), keeping the installed "
+            "framework when it fits. The plan installs them (MindNLP with --no-deps beside a "
+            "framework installed under another name, a CPU torch first where the release "
+            "needs torch) and drops every other fix that would install a release lacking a "
+            "name the lab imports."),
     CodeDoc("ED890", "lab", W, "Part of the lab could not be read",
             "A notebook that is not JSON, a cell that does not parse (Python 2, a typo), an "
             "install line pip's grammar rejects: envdoctor names the file, cell and line and "

@@ -26,6 +26,10 @@ def register(sub: Any) -> None:
     add_target_arguments(parser, allow_from=False)
     parser.add_argument("--recipe", metavar="NAME",
                         help="lab recipe (default: the newest lab for the target's Python)")
+    parser.add_argument("--lab", metavar="PATH",
+                        help="plan toward the lab itself (a notebook, script, requirements "
+                             "file or folder): the releases whose API has every name it "
+                             "imports, verified first; never one that lacks a name")
     parser.add_argument("--apply", action="store_true", help="carry out the plan")
     parser.add_argument("-y", "--yes", action="store_true",
                         help="do not ask for confirmation (for scripts and CI)")
@@ -101,7 +105,8 @@ def run(args: argparse.Namespace) -> int:
                              "it, add --yes")
     started = time.time()
     # The same diagnosis as `envdoctor check` (recipe, -r files), then the plan.
-    report = diagnose(args.python, recipe=args.recipe, requirement_files=args.requirements,
+    report = diagnose(args.python, lab=args.lab, recipe=args.recipe,
+                      requirement_files=args.requirements,
                       timeout=args.timeout)
     from envdoctor.fix import pip_lines
     from envdoctor.pip_runner import PipError
