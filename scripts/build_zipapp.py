@@ -53,7 +53,17 @@ DATA = {"compat_matrix.yaml": "envdoctor/data/compat_matrix.yaml",
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 SHEBANG = b"#!/usr/bin/env python3\n"
 
-MAIN = '''"""envdoctor as a single file: unpack once into a private cache folder, run from there."""
+# The loader, a top-level module of the archive: `python envdoctor.pyz ...` runs it, and a
+# notebook imports it to load envdoctor from the file (checking the file's SHA-256 first).
+LOADER = '''"""Load envdoctor from envdoctor.pyz: unpack once into a private cache folder (the
+probes are scripts the target interpreter runs, so they must be real files) and import it from
+there. In a notebook::
+
+    import sys; sys.path.insert(0, "envdoctor.pyz")
+    import envdoctor_pyz
+    envdoctor = envdoctor_pyz.load("envdoctor.pyz", sha256="<the hash the course publishes>")
+    envdoctor.prelab()
+"""
 import hashlib
 import os
 import shutil
@@ -61,17 +71,22 @@ import sys
 import tempfile
 import zipfile
 
+__all__ = ["load", "main"]
+
 
 def _cache_root():
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "envdoctor", "pyz")
 
 
-def _unpacked(archive):
+def _digest(archive):
     with open(archive, "rb") as handle:
-        digest = hashlib.sha256(handle.read()).hexdigest()[:16]
+        return hashlib.sha256(handle.read()).hexdigest()
+
+
+def _unpacked(archive, digest):
     root = _cache_root()
-    target = os.path.join(root, digest)
+    target = os.path.join(root, digest[:16])
     if os.path.isfile(os.path.join(target, ".complete")):
         return target
     if not os.path.isdir(root):
@@ -90,20 +105,38 @@ def _unpacked(archive):
     return target
 
 
+def load(archive="envdoctor.pyz", sha256=None):
+    """envdoctor, imported from ``archive``; with ``sha256``, only if the file has that hash."""
+    archive = os.path.abspath(archive)
+    digest = _digest(archive)
+    if sha256 is not None and digest != sha256.strip().lower():
+        raise RuntimeError("%s has SHA-256 %s, not the published %s: not loaded"
+                           % (archive, digest, sha256))
+    sys.path[:0] = [_unpacked(archive, digest)]
+    for name in [m for m in sys.modules if m == "envdoctor" or m.startswith("envdoctor.")]:
+        del sys.modules[name]
+    import envdoctor
+
+    return envdoctor
+
+
 def main():
     archive = os.path.abspath(sys.argv[0])
     if not zipfile.is_zipfile(archive):
         archive = os.path.dirname(os.path.abspath(__file__))
-    sys.path[:0] = [_unpacked(archive)]
-    for name in [m for m in sys.modules if m == "envdoctor" or m.startswith("envdoctor.")]:
-        del sys.modules[name]
+    load(archive)
     from envdoctor.cli import main as cli_main
 
     return cli_main()
+'''
 
+MAIN = '''"""envdoctor as a single file: see envdoctor_pyz.py."""
+import sys
+
+import envdoctor_pyz
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(envdoctor_pyz.main())
 '''
 
 
@@ -173,6 +206,7 @@ def build(wheels, output):
     for name, data in _wheel_files(wheels):
         entries[name] = data
     entries["__main__.py"] = MAIN.encode("utf-8")
+    entries["envdoctor_pyz.py"] = LOADER.encode("utf-8")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         for name in sorted(entries):

@@ -54,3 +54,25 @@ def test_the_pyz_checks_from_a_bare_python(pyz, tmp_path, runner, target):
     root = tmp_path / "cache" / "envdoctor" / "pyz"
     assert (root / digest / ".complete").exists()
     assert oct(root.stat().st_mode & 0o777) == oct(0o700)
+
+
+def test_a_notebook_loads_it_only_with_the_published_hash(pyz, tmp_path):
+    """The pre-lab cell's form: import the loader from the file, check the hash, then
+    envdoctor; a file with another hash is refused before anything of it is imported."""
+    python = _fresh("3.12", tmp_path / "k")
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"))
+    env.pop("PYTHONPATH", None)
+    digest = hashlib.sha256(pyz.read_bytes()).hexdigest()
+    code = ("import sys; sys.path.insert(0, %r)\n"
+            "import envdoctor_pyz\n"
+            "try:\n    envdoctor_pyz.load(%r, sha256='0' * 64)\n"
+            "except RuntimeError as exc:\n    print('refused', 'envdoctor' in sys.modules)\n"
+            "e = envdoctor_pyz.load(%r, sha256=%r)\n"
+            "r = e.prelab(recipe='none', quiet=True)\n"
+            "print(type(r).__name__, r.report.snapshot.interpreter.executable == sys.executable)\n"
+            % (str(pyz), str(pyz), str(pyz), digest))
+    proc = subprocess.run([python, "-I", "-c", code], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, universal_newlines=True, env=env,
+                          cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["refused False", "PrelabResult True"], proc.stdout
