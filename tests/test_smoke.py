@@ -1,7 +1,6 @@
 """envdoctor smoke: the corpus, the protocol, failures in broken targets, and (marked
 ``mindspore``) the real MindSpore 2.7 stack training the toy GPT end to end on CPU."""
 
-import importlib.util
 import json
 import os
 import stat
@@ -11,7 +10,6 @@ import pytest
 
 from conftest import build_wheel, envdoctor, pyenv_python
 
-from envdoctor.probe import probe_script
 from envdoctor.smoke.corpus import DEFAULT_SEED, NEGATIVE, POSITIVE, make_corpus
 from envdoctor.smoke.hints import explain, relevant_lines
 from envdoctor.smoke.render import render_json, render_text
@@ -23,11 +21,10 @@ STAGES = ["import", "device", "tokenizer", "data", "forward", "backward", "optim
 
 
 def _lab_smoke():
-    """The probe script as a module (it only runs main() as __main__)."""
-    spec = importlib.util.spec_from_file_location("lab_smoke", probe_script("lab_smoke.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The smoke script's tokenizer module (a sibling of lab_smoke.py, stdlib only)."""
+    from envdoctor.probes import smoke_bpe
+
+    return smoke_bpe
 
 
 def smoke_json(*args, **kwargs):

@@ -123,7 +123,8 @@ _RELEVANT = re.compile(
     re.IGNORECASE)
 
 
-_NOISE_FRAME = re.compile(r'File "<frozen importlib|envdoctor[/\\]probes[/\\]lab_smoke\.py')
+_NOISE_FRAME = re.compile(
+    r'File "<frozen importlib|envdoctor[/\\]probes[/\\](?:lab_smoke|smoke_\w+)\.py')
 
 
 def relevant_lines(lines: Sequence[str], crash: bool = False, limit: int = 12) -> List[str]:

@@ -1,0 +1,75 @@
+"""MindNLP API discovery on the host: fake mindnlp generations as module objects (the real
+ones need MindSpore; tests/test_smoke.py runs those). The order is the seam a new backend
+plugs into, so it is pinned here."""
+
+import sys
+import types
+
+import pytest
+
+from envdoctor.probes import smoke_mindnlp as mn
+from envdoctor.probes.smoke_protocol import Failed
+
+
+def _install(monkeypatch, **modules):
+    """Put fake modules (name -> {attribute: value}) into sys.modules, parents included."""
+    for name, attrs in modules.items():
+        module = types.ModuleType(name)
+        module.__dict__.update(attrs)
+        monkeypatch.setitem(sys.modules, name, module)
+
+
+class Config(object):
+    def __init__(self, **kwargs):
+        self.kwargs = kwargs
+
+
+class Model(object):
+    pass
+
+
+def test_discoverers_go_newest_api_first_and_every_kind_has_a_builder():
+    assert [d.__name__ for d in mn.DISCOVERERS] == [
+        "discover_mindtorch", "discover_core", "discover_cell_transformers",
+        "discover_cell_models"]
+    assert set(mn.BUILDERS) == {"torch", "core", "cell"}
+
+
+def test_mindnlp_0_3_is_trained_as_cells(monkeypatch):
+    _install(monkeypatch, mindnlp={}, **{"mindnlp.transformers": {
+        "GPTConfig": Config, "GPTForSequenceClassification": Model}})
+    plan = mn.choose_mindnlp_backend(None, "0.3.1")
+    assert (plan.kind, plan.config_class, plan.model_class) == ("cell", Config, Model)
+    assert plan.api.startswith("mindnlp.transformers.GPTForSequenceClassification")
+
+
+def test_mindnlp_0_4_needs_mindnlp_core(monkeypatch):
+    fake = {"OpenAIGPTConfig": Config, "OpenAIGPTForSequenceClassification": Model}
+    _install(monkeypatch, mindnlp={}, **{"mindnlp.transformers": fake, "mindnlp.core": {}})
+    assert mn.choose_mindnlp_backend(None, "0.4.0").kind == "core"
+
+
+def test_no_gpt_class_is_a_failed_stage_listing_what_was_looked_for(monkeypatch):
+    _install(monkeypatch, mindnlp={}, **{"mindnlp.transformers": {}})
+    with pytest.raises(Failed) as info:
+        mn.choose_mindnlp_backend(None, "0.9.9")
+    assert "mindnlp 0.9.9 imports, but has none of the GPT classes" in info.value.detail
+    assert info.value.data["tried"] == [
+        "mindnlp.transformers.OpenAIGPTForSequenceClassification (mindnlp.core)",
+        "mindnlp.transformers.GPTForSequenceClassification",
+        "mindnlp.models.GPTForSequenceClassification"]
+
+
+def test_a_new_discoverer_plugs_in_ahead_of_the_others(monkeypatch):
+    plan = mn.MindnlpPlan("trainer", Config, Model, "mindnlp.engine.Trainer")
+    monkeypatch.setattr(mn, "DISCOVERERS", [lambda tried: plan] + mn.DISCOVERERS)
+    assert mn.choose_mindnlp_backend(None, "0.4.0") is plan
+
+
+def test_gpt_config_uses_gpt1_names_and_no_dropout():
+    state = types.SimpleNamespace(config={"max_len": 28, "d_model": 64, "n_layers": 2,
+                                          "n_heads": 4}, tokenizer=(None, 512, ""))
+    kwargs = mn.gpt_config(state, Config).kwargs
+    assert kwargs["vocab_size"] == 512 and kwargs["n_positions"] == 28 and kwargs["n_embd"] == 64
+    assert kwargs["pad_token_id"] == 0 and kwargs["num_labels"] == 2
+    assert kwargs["resid_pdrop"] == kwargs["embd_pdrop"] == kwargs["attn_pdrop"] == 0.0
