@@ -303,6 +303,28 @@ CODES = _codes(
             "well above chance, the compiled step matched the eager one and a checkpoint "
             "round-tripped. The finding gives the device, the numbers and the time taken."),
     # --- codes: one framework per environment (ED110-ED119), issue 12
+    CodeDoc("ED110", "environment", E, "Two MindSpore distributions share one mindspore/ folder",
+            "MindSpore is published as `mindspore`, `mindspore-dev`, `mindspore-gpu`, "
+            "`mindspore-ascend`, `mindspore-cuda11-dev` and more, and each installs the same "
+            "`mindspore/` package. pip treats them as unrelated projects: `Requires-Dist: "
+            "mindspore` (mindnlp's) is not met by `mindspore-dev`, so `pip install mindnlp` "
+            "after a `-dev` build installs `mindspore` over it. The folder then holds files of "
+            "two builds, `import mindspore` fails (e.g. `cannot import name 'Tensor' from "
+            "'mindspore._c_expression'`) or runs a mix, and `pip check` is clean.\n"
+            "Fix: uninstall all of them, then reinstall the one you want with --no-deps; install "
+            "MindNLP with --no-deps after it (the fix line gives the commands)."),
+    CodeDoc("ED111", "environment", W, "Two distributions install the same top-level package",
+            "Two differently named distributions both list one top-level package (top_level.txt "
+            "or their RECORD): the one installed last overwrote the other's files, and "
+            "uninstalling either removes files the other needs.\n"
+            "Fix: uninstall both and reinstall the one you need."),
+    CodeDoc("ED112", "requirements", I, "A requirement on mindspore is provided under another name",
+            "A distribution requires `mindspore` (mindnlp 0.4 declares `mindspore>=2.2.14`) "
+            "and a MindSpore build is installed as `mindspore-dev`, `-gpu` or `-ascend`. pip "
+            "and `pip check` count only the name `mindspore`, so they report the requirement "
+            "as missing (ED102) or wrong (ED101); this finding says which installed build "
+            "provides the package and whether its version fits. Never satisfy it by installing "
+            "`mindspore` (ED110); install the dependent with --no-deps."),
 
 
     # --- codes: Ascend / CANN fit (ED531-ED549), issue 12
