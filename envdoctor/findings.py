@@ -328,6 +328,28 @@ CODES = _codes(
 
 
     # --- codes: Ascend / CANN fit (ED531-ED549), issue 12
+    CodeDoc("ED531", "devices", W, "CANN is not the release this MindSpore is published for",
+            "Each MindSpore release is built against one CANN release, named on its install "
+            "page (2.4.1: CANN 8.0.RC3; 2.5.0: 8.0.0; 2.6.0: 8.1.RC1; table and sources in "
+            "envdoctor/ascend.py). With another CANN, `import mindspore` works and the Ascend "
+            "device fails later. Said only when MindSpore's own compiler check (ED512) cannot "
+            "be compared. The fix names the CANN to install, or the MindSpore release made for "
+            "the installed CANN."),
+    CodeDoc("ED532", "devices", W, "Ascend NPU driver older than the installed CANN needs",
+            "A CANN release runs on the Ascend HDK (npu-driver, npu-firmware) of its own "
+            "solution or a newer one (CANN 8.0.0 with 24.1.0, 8.0.RC3 with 24.1.RC3, 8.1.RC1 "
+            "with 25.0.RC1). The driver version comes from `npu-smi info` or "
+            "/usr/local/Ascend/driver/version.info."),
+    CodeDoc("ED533", "devices", W, "MindSpore for Ascend published for other Pythons",
+            "The Ascend wheels of a MindSpore release exist for a few Pythons (2.2: 3.7-3.9; "
+            "2.3: 3.8-3.10; 2.4-2.7.1: 3.9-3.11; 2.7.2-2.9: 3.9-3.12; 2.10: 3.10-3.12)."),
+    CodeDoc("ED534", "devices", I, "MindSpore, CANN and driver are a documented set",
+            "The installed MindSpore, the CANN release and the NPU driver match the pairing "
+            "MindSpore documents."),
+    CodeDoc("ED535", "devices", I, "No documented CANN pairing for this MindSpore",
+            "envdoctor's table has no CANN and driver release for this MindSpore line (2.8, "
+            "2.10: none found in the public install pages); only MindSpore's own accepted "
+            "compiler versions (ED512) apply."),
 
 
     # --- codes: explain's mechanisms (ED401-ED499), issue 13

@@ -37,10 +37,10 @@ CheckFn = Callable[[CheckContext], List[Finding]]
 def _all_checks() -> List[CheckFn]:
     from envdoctor.checks import environment, matrix_rules, recipe, requirement_files, requirements
     from envdoctor.checks import devices  # ED5xx
-    from envdoctor.checks import framework  # ED110-ED119
+    from envdoctor.checks import framework, ascend  # ED110-ED119, ED531-ED549
 
     return [requirements.check, environment.check, matrix_rules.check, recipe.check,
-            requirement_files.check, devices.check, framework.check]
+            requirement_files.check, devices.check, framework.check, ascend.check]
 
 
 CHECKS = _all_checks
