@@ -163,6 +163,26 @@ def test_lazy_proxy_resolved_from_a_local_wheel(tmp_path):
     assert '"proxies"' not in out.read_text()
 
 
+def test_committed_index_covers_every_framework_release_the_index_serves(index):
+    """Every mindspore 2.7-2.10 release on PyPI, 2.0.0, and the mindspore-dev builds of
+    2.5 / 2.6 (the only 2.1-2.6 MindSpore the index has), under their own dist name."""
+    ms = index.packages["mindspore"]
+    labels = [v.label for v in ms.versions]
+    for version in ("2.0.0", "2.7.0rc1", "2.7.0", "2.7.1", "2.7.1.post1", "2.7.2", "2.8.0",
+                    "2.9.0", "2.10.0"):
+        assert version in labels, version
+    dev = [v for v in ms.versions if v.dist == "mindspore-dev"]
+    assert [v.version for v in dev] == ["2.5.0.dev20250119", "2.5.0.dev20250126",
+                                        "2.5.0.dev20250202", "2.6.0.dev20250316",
+                                        "2.6.0.dev20250323"]
+    assert dev[2].requirement() == "mindspore-dev==2.5.0.dev20250202"
+    # mindspore.set_device (what the current lab calls) arrived with 2.5: the dev builds
+    # have it, 2.0.0 lacks it
+    got = status(index, "mindspore", "mindspore", "set_device")
+    assert got["lacks"] == ["2.0.0.dev20221108 (mindspore-cuda11-dev)", "2.0.0"]
+    assert got["has"][0] == "2.5.0.dev20250119 (mindspore-dev)" and got["has"][-1] == "2.10.0"
+
+
 def test_compiled_modules_are_listed_but_not_read(index):
     ms = index.packages["mindspore"]
     info = ms.infos[[v.label for v in ms.versions].index("2.0.0")]
