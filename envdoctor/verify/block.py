@@ -174,8 +174,9 @@ def _broken_rule(outcome: Outcome, combo: Optional[Combo], works: Sequence[Outco
         keys = good_combo.key if good_combo else tuple(n for n, _ in good.versions)
         pins = [_pin(n, v, install_as) for n, v in good.versions if n in keys]
         rule["fix"] = {"requirements": pins,
-                       "text": "These are the pins of %s, verified to work on Python %s (%s)."
-                               % (good.id, good.python, good.freeze or "its freeze")}
+                       "text": "These are the pins of %s, verified to work on Python %s (%s).%s"
+                               % (good.id, good.python, good.freeze or "its freeze",
+                                  _held_words(pins))}
     else:
         elsewhere = sorted("%s (Python %s)" % (w.id, w.python_minor) for w in works
                            if _comparable(outcome, w))
@@ -185,6 +186,20 @@ def _broken_rule(outcome: Outcome, combo: Optional[Combo], works: Sequence[Outco
             else ".")}
     rule["source"] = _source(outcome)
     return rule
+
+
+def _held_words(pins: Sequence[str]) -> str:
+    """How to install a set whose MindSpore has another distribution name than `mindspore`:
+    the dependents' `Requires-Dist: mindspore` would make pip lay `mindspore` over it."""
+    from envdoctor.checks.framework import is_framework
+
+    names = [re.split(r"[<>=!~ @;\[]", p, 1)[0] for p in pins]
+    alias = [n for n in names if is_framework(n) and n.lower() != "mindspore"]
+    if not alias or "mindspore" in [n.lower() for n in names]:
+        return ""
+    return (" Install %s first, then the other pins with --no-deps (or their own "
+            "requirements held): pip does not count %s as `mindspore` and would install "
+            "`mindspore` over it (ED110)." % (alias[0], alias[0]))
 
 
 def _works_rule(outcome: Outcome, combo: Optional[Combo],
