@@ -119,13 +119,16 @@ def test_framework_names(name, expected):
 
 
 def test_generic_top_level_clash_is_a_warning():
-    snap = snapshot({"name": "mindnlp", "version": "0.4.1", "top_level": ["mindnlp", "tests"]},
-                    {"name": "otherpkg", "version": "1.0", "top_level": ["otherpkg", "tests"]},
+    # PyJWT and the unrelated `jwt` project both install `jwt/`; stray `tests/` folders
+    # (mindnlp 0.4.1 ships one) are not worth a finding
+    snap = snapshot({"name": "PyJWT", "version": "2.8.0", "top_level": ["jwt"]},
+                    {"name": "jwt", "version": "1.3.1", "top_level": ["jwt", "tests"]},
+                    {"name": "mindnlp", "version": "0.4.1", "top_level": ["mindnlp", "tests"]},
                     {"name": "alone", "version": "1.0", "top_level": ["alone"]})
-    assert sorted(top_level_owners(snap)) == ["tests"]
+    assert sorted(top_level_owners(snap)) == ["jwt"]
     found = check(CheckContext(snapshot=snap))
     assert [(f.code, f.severity.value, f.packages) for f in found] == \
-        [("ED111", "warning", ("mindnlp", "otherpkg"))]
+        [("ED111", "warning", ("jwt", "PyJWT"))]
 
 
 def test_framework_known_without_top_level():

@@ -32,6 +32,10 @@ FRAMEWORK_PACKAGE = "mindspore"
 # (mindspore-lite and mindspore-serving install other packages and are not matched)
 _FRAMEWORK = re.compile(r"^mindspore(-(gpu|ascend|cpu|cuda\d+))?(-dev)?$")
 _PACKAGE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# stray folders many wheels ship at the top (mindnlp 0.1.1 and 0.4.1 ship `tests`): their
+# clashes overwrite files nobody imports, so they are not reported
+_NOT_IMPORTED = frozenset(["tests", "test", "docs", "doc", "examples", "example", "benchmarks",
+                           "scripts"])
 
 
 def is_framework(name: str) -> bool:
@@ -54,7 +58,7 @@ def _top_level(snapshot: Snapshot, dist: Distribution) -> Tuple[str, ...]:
                 names = entry.get("top_level")
                 break
     out = [str(n).strip().strip("/") for n in names or () if isinstance(n, str)]
-    out = [n for n in out if _PACKAGE_NAME.match(n)]
+    out = [n for n in out if _PACKAGE_NAME.match(n) and n.lower() not in _NOT_IMPORTED]
     if is_framework(dist.name) and FRAMEWORK_PACKAGE not in out:
         out.append(FRAMEWORK_PACKAGE)
     return tuple(dict.fromkeys(out))
