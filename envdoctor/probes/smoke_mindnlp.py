@@ -327,7 +327,19 @@ class TrainerBackend(ModuleBackend):
     The forward losses shown beside it (classification, LM) come from the module backend."""
 
     def __init__(self, state, plan):
-        ModuleBackend.__init__(self, state, plan)
+        # ModuleBackend's parts without its optimizer and value_and_grad (0.4.0's
+        # mindnlp.core.autograd has none): the Trainer brings both
+        self.state = state
+        self.plan = plan
+        self.api = plan.api
+        self.np = state.np
+        core = _module("mindnlp.core")
+        self.torch = core
+        self.F = core.nn.functional
+        self.config = gpt_config(state, plan.config_class)
+        self.vocab = state.tokenizer[1]
+        self.net = self.make_net(state.seed)
+        self._cache = {}
         engine = import_module("mindnlp.engine")
         cfg = state.config
         self.arguments = engine.TrainingArguments(
@@ -337,6 +349,7 @@ class TrainerBackend(ModuleBackend):
             save_strategy="no", logging_strategy="no", seed=state.seed)
         self.trainer = engine.Trainer(model=self.net, args=self.arguments)
         self.trainer.create_optimizer_and_scheduler(num_training_steps=cfg["steps"] + 2)
+        self.trainer.model_reload = False  # Trainer.train() sets it; training_step reads it
         self.optimizer = self.trainer.optimizer
         # the Trainer differentiates with respect to its optimizer's parameters, in this order
         self.params = [p for group in self.optimizer.param_groups for p in group["params"]]
@@ -344,6 +357,10 @@ class TrainerBackend(ModuleBackend):
         self.names = [names.get(id(p), "parameter%d" % i) for i, p in enumerate(self.params)]
         self.no_compile_reason = ("the lab's mindnlp.engine.Trainer (0.4) trains eagerly: "
                                   "value_and_grad per step, no compiled step to test")
+
+    def param_values(self):
+        # copies: a parameter's NumPy view changes with the in-place optimizer step
+        return dict((n, to_numpy(p).copy()) for n, p in self.parameters())
 
     def inputs(self, batch):
         ids, _, label, _, mask = self.tensors(batch)
