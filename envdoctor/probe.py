@@ -15,6 +15,9 @@ from envdoctor.errors import EnvdoctorError
 __all__ = ["ProbeError", "probe_script", "probe", "start_probe", "PendingProbe", "DEFAULT_TIMEOUT"]
 
 DEFAULT_TIMEOUT = 30.0
+OUTPUT_LIMIT = 64 * 1024  # bytes of the target's stdout and of its stderr kept, each
+SNAPSHOT_FILE = "snapshot.json"
+SNAPSHOT_LIMIT = 512 << 20  # a 50,000-distribution snapshot is ~50 MB
 _PROBES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "probes")
 
 
@@ -27,9 +30,16 @@ def probe_script(name: str) -> str:
 
 
 def resolve_python(python: Optional[str]) -> str:
-    """The interpreter to probe: ours by default; a venv/conda folder means its python."""
+    """The interpreter to probe: ours by default; a venv/conda folder means its python.
+
+    A relative path (``lab/bin/python``) is taken from the caller's folder, as a shell would:
+    the probe itself runs from a temporary one. A bare name (``python3``) is looked up on PATH.
+    """
     if not python:
         return sys.executable
+    python = os.path.expanduser(python)
+    if os.sep in python or (os.altsep and os.altsep in python) or os.path.isdir(python):
+        python = os.path.abspath(python)
     if os.path.isdir(python):
         for candidate in ("bin/python", "bin/python3", "Scripts/python.exe", "python.exe"):
             path = os.path.join(python, candidate)
@@ -41,19 +51,29 @@ def resolve_python(python: Optional[str]) -> str:
 
 class PendingProbe:
     """A probe running in the target; :meth:`snapshot` waits for it. Starting it first lets
-    envdoctor load its matrix and recipes while the target reads its metadata."""
+    envdoctor load its matrix and recipes while the target reads its metadata.
+
+    The snapshot comes back as a file in a private temporary folder, not on stdout: whatever
+    the target prints (a sitecustomize banner, a .pth, a wrapper script) or a daemon it leaves
+    holding stdout cannot corrupt or delay it. Its stdout and stderr are kept only to explain
+    a failure, capped at :data:`OUTPUT_LIMIT` bytes each.
+    """
 
     def __init__(self, python: Optional[str], timeout: float) -> None:
         self.target = resolve_python(python)
         self.timeout = timeout
         # Run from an empty folder so a stray json.py or platform.py in the cwd cannot shadow
-        # the stdlib modules the probe uses.
+        # the stdlib modules the probe uses; mkdtemp makes it private (0700).
         self._cwd = tempfile.mkdtemp(prefix="envdoctor-")
-        self._child = start_child([self.target, probe_script("snapshot_probe.py")], cwd=self._cwd)
+        self._output = os.path.join(self._cwd, SNAPSHOT_FILE)
+        self._child = start_child(
+            [self.target, probe_script("snapshot_probe.py"), "--output", self._output],
+            cwd=self._cwd)
 
     def snapshot(self) -> Snapshot:
         try:
-            result = self._child.wait(self.timeout)
+            result = self._child.wait(self.timeout, limit=OUTPUT_LIMIT)
+            text = _read_snapshot_file(self._output) if result.ok else None
         finally:
             shutil.rmtree(self._cwd, ignore_errors=True)
         target, timeout = self.target, self.timeout
@@ -72,16 +92,31 @@ class PendingProbe:
                    ":\n  " + "\n  ".join(tail) if tail else "")
             )
         try:
-            data = json.loads(result.stdout)
+            if text is None:
+                raise ValueError("no snapshot file")
+            data = json.loads(text)
         except ValueError:
             raise ProbeError(
                 "%s answered, but not with a snapshot: is it a Python 3.7+ interpreter? "
                 "(first output: %r)" % (target, (result.stdout or result.stderr)[:200])
-            )
+            ) from None
         try:
             return Snapshot.from_dict(data)
         except SnapshotError as exc:
-            raise ProbeError(str(exc))
+            raise ProbeError(str(exc)) from exc
+
+
+def _read_snapshot_file(path: str) -> Optional[str]:
+    """The probe's answer, or None when it wrote none (or one too big to be ours)."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(SNAPSHOT_LIMIT + 1)
+    except OSError:
+        return None
+    if len(raw) > SNAPSHOT_LIMIT:
+        raise ProbeError("the target's snapshot is over %d MB: refusing to read it"
+                         % (SNAPSHOT_LIMIT >> 20))
+    return raw.decode("utf-8", "replace")
 
 
 def start_probe(python: Optional[str] = None, timeout: float = DEFAULT_TIMEOUT) -> PendingProbe:

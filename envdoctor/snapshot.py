@@ -38,6 +38,7 @@ class Distribution:
     shadowed_by: Optional[str] = None
     metadata_path: Optional[str] = None
     extension_archs: Tuple[str, ...] = ()
+    top_level: Tuple[str, ...] = ()  # packages and modules it installs (top_level.txt, RECORD)
 
     @property
     def key(self) -> str:
@@ -78,6 +79,7 @@ class Distribution:
             shadowed_by=data.get("shadowed_by"),
             metadata_path=data.get("metadata_path"),
             extension_archs=tuple(data.get("extension_archs") or ()),
+            top_level=tuple(str(n) for n in data.get("top_level") or ()),
         )
 
 

@@ -1,15 +1,20 @@
 """Run commands in a target interpreter without ever hanging or crashing envdoctor.
 
 A child gets its own process group so that a timeout kills it together with anything it
-started (a hung import can leave grandchildren holding our pipes).
+started (a hung import can leave grandchildren holding our pipes). On POSIX a child is done
+when it exits, not when its pipes close: a daemon it left behind holding stdout cannot turn a
+finished child into a hung one. Output can be capped (``limit``), so a flooding child costs
+a bounded amount of memory.
 """
 
 import os
+import selectors
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 __all__ = ["ChildResult", "RunningChild", "run_child", "start_child", "describe_exit"]
 
@@ -62,10 +67,14 @@ class RunningChild:
                  input_text: Optional[str], error: Optional[str] = None) -> None:
         self.argv, self.proc, self.input_text, self.error = argv, proc, input_text, error
 
-    def wait(self, timeout: float) -> ChildResult:
+    def wait(self, timeout: float, limit: Optional[int] = None) -> ChildResult:
+        """Wait up to ``timeout`` seconds; keep at most ``limit`` bytes of each stream (its
+        start and its end, the middle cut out), or all of it when ``limit`` is None."""
         argv, proc = self.argv, self.proc
         if proc is None:
             return ChildResult(argv, None, "", "", False, self.error)
+        if os.name == "posix":
+            return self._wait_posix(timeout, limit)
         try:
             out, err = proc.communicate(self.input_text, timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -80,6 +89,150 @@ class RunningChild:
                 _kill_group(proc)
         return ChildResult(argv, proc.returncode, out or "", err or "", False)
 
+    def _wait_posix(self, timeout: float, limit: Optional[int]) -> ChildResult:
+        proc = self.proc
+        assert proc is not None
+        deadline = time.monotonic() + timeout
+        pipes = _Pipes(proc, limit, (self.input_text or "").encode("utf-8"))
+        exited = False
+        try:
+            exited = pipes.pump(deadline)
+            if exited:
+                # Take what is already in the pipes, not what a grandchild holding them
+                # might write one day.
+                pipes.drain(0.5)
+        finally:
+            if not exited:
+                _kill_group(proc)
+                try:
+                    proc.wait(5)
+                except subprocess.TimeoutExpired:
+                    pass
+                pipes.drain(0.5)
+            pipes.close()
+        out, err = pipes.texts()
+        if not exited:
+            return ChildResult(self.argv, None, out, err, True)
+        return ChildResult(self.argv, proc.returncode, out, err, False)
+
+
+class _Capped:
+    """Bytes read from a stream: all of them, or the first and last ``limit // 2`` with a
+    note of how much was cut between."""
+
+    def __init__(self, limit: Optional[int]) -> None:
+        self.limit = limit
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.cut = 0
+
+    def add(self, data: bytes) -> None:
+        if self.limit is None:
+            self.head += data
+            return
+        room = self.limit // 2 - len(self.head)
+        if room > 0:
+            self.head += data[:room]
+            data = data[room:]
+        self.tail += data
+        extra = len(self.tail) - (self.limit - self.limit // 2)
+        if extra > 0:
+            del self.tail[:extra]
+            self.cut += extra
+
+    def text(self) -> str:
+        middle = b"\n[... %d bytes cut ...]\n" % self.cut if self.cut else b""
+        raw = bytes(self.head) + middle + bytes(self.tail)
+        # What text mode (universal newlines) gave before: \r\n and \r read as \n.
+        return raw.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+
+
+class _Pipes:
+    """A child's stdin, stdout and stderr served by one select loop (POSIX)."""
+
+    def __init__(self, proc: "subprocess.Popen[str]", limit: Optional[int],
+                 pending: bytes) -> None:
+        assert proc.stdout is not None and proc.stderr is not None  # start_child pipes both
+        self.proc = proc
+        self.sinks = {
+            proc.stdout: _Capped(limit), proc.stderr: _Capped(limit)}  # type: Dict[Any, _Capped]
+        self.pending = pending
+        self.selector = selectors.DefaultSelector()
+        for stream in (proc.stdout, proc.stderr):
+            os.set_blocking(stream.fileno(), False)
+            self.selector.register(stream, selectors.EVENT_READ)
+        if proc.stdin is not None:
+            if pending:
+                os.set_blocking(proc.stdin.fileno(), False)
+                self.selector.register(proc.stdin, selectors.EVENT_WRITE)
+            else:
+                proc.stdin.close()
+
+    def pump(self, deadline: float) -> bool:
+        """Serve the pipes until the child exits (True) or the deadline passes (False)."""
+        while self.selector.get_map():
+            if self.proc.poll() is not None:
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            for key, _ in self.selector.select(min(left, 0.05)):
+                if key.fileobj is self.proc.stdin:
+                    self._feed()
+                else:
+                    self._read(key.fileobj)
+        try:  # every pipe is closed: now the exit itself
+            self.proc.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
+    def drain(self, seconds: float) -> None:
+        """Read what the pipes hold now (a flooding grandchild is cut off after ``seconds``)."""
+        until = time.monotonic() + seconds
+        while time.monotonic() < until:
+            ready = [key.fileobj for key, _ in self.selector.select(0)
+                     if key.fileobj in self.sinks]
+            if not ready:
+                return
+            for stream in ready:
+                self._read(stream)
+
+    def texts(self) -> Tuple[str, str]:
+        return self.sinks[self.proc.stdout].text(), self.sinks[self.proc.stderr].text()
+
+    def close(self) -> None:
+        self.selector.close()
+        for stream in list(self.sinks) + [self.proc.stdin]:
+            if stream is not None:
+                stream.close()
+
+    def _read(self, stream: Any) -> None:
+        try:
+            data = os.read(stream.fileno(), 65536)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if data:
+            self.sinks[stream].add(data)
+        else:  # end of file
+            self.selector.unregister(stream)
+
+    def _feed(self) -> None:
+        stdin = self.proc.stdin
+        assert stdin is not None  # registered only when there is input to write
+        try:
+            written = os.write(stdin.fileno(), self.pending[:65536])
+        except BlockingIOError:
+            return
+        except OSError:  # the child closed its stdin: it does not want the rest
+            written = len(self.pending)
+        self.pending = self.pending[written:]
+        if not self.pending:
+            self.selector.unregister(stdin)
+            stdin.close()
+
 
 def start_child(
     argv: Sequence[str],
@@ -88,7 +241,7 @@ def start_child(
     cwd: Optional[str] = None,
 ) -> RunningChild:
     argv = [str(a) for a in argv]
-    kwargs = {}
+    kwargs = {}  # type: Dict[str, Any]
     if os.name == "posix":
         kwargs["start_new_session"] = True
     try:

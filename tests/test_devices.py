@@ -20,6 +20,8 @@ from envdoctor.devices import (analyze, backends, cuda_max_arch, infer_compute_c
                                summary, summary_lines, usable_backends)
 from envdoctor.findings import CODES, Severity
 from envdoctor.probes import device_probe as dp
+from envdoctor.probes import devices_elf
+from envdoctor.probes import devices_parse as parse
 from envdoctor.snapshot import Snapshot
 
 DATA = Path(__file__).resolve().parent / "data" / "devices"
@@ -37,7 +39,7 @@ def data(name: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 def test_nvidia_smi_query_h100():
-    gpus = dp.parse_nvidia_smi_csv(data("nvidia-smi-query-h100.csv"))
+    gpus = parse.parse_nvidia_smi_csv(data("nvidia-smi-query-h100.csv"))
     assert len(gpus) == 2
     assert gpus[0] == {"index": 0, "name": "NVIDIA H100 80GB HBM3", "memory_mib": 81559,
                        "compute_capability": "9.0", "pci_bus_id": "00000000:18:00.0",
@@ -46,43 +48,43 @@ def test_nvidia_smi_query_h100():
 
 
 def test_nvidia_smi_query_older_cards():
-    t4 = dp.parse_nvidia_smi_csv(data("nvidia-smi-query-t4.csv"))
+    t4 = parse.parse_nvidia_smi_csv(data("nvidia-smi-query-t4.csv"))
     assert t4[0]["name"] == "Tesla T4" and t4[0]["compute_capability"] == "7.5"
-    v100 = dp.parse_nvidia_smi_csv(data("nvidia-smi-query-v100-470.csv"))
+    v100 = parse.parse_nvidia_smi_csv(data("nvidia-smi-query-v100-470.csv"))
     assert [g["memory_mib"] for g in v100] == [32510, 32510]
     assert v100[0]["compute_capability"] is None  # nvidia-smi 470 cannot report it
     assert infer_compute_capability(v100[0]["name"]) == "7.0"
     units_free = "index, name, memory.total [MiB]\n0, Tesla T4, 15360\n"
-    assert dp.parse_nvidia_smi_csv(units_free)[0]["memory_mib"] == 15360
+    assert parse.parse_nvidia_smi_csv(units_free)[0]["memory_mib"] == 15360
 
 
 @pytest.mark.parametrize("name", ["nvidia-smi-470-compute_cap.txt", "nvidia-smi-no-driver.txt"])
 def test_nvidia_smi_errors_are_not_tables(name):
-    assert dp.parse_nvidia_smi_csv(data(name)) is None
-    assert dp.parse_nvidia_smi_csv("No devices were found\n") is None
+    assert parse.parse_nvidia_smi_csv(data(name)) is None
+    assert parse.parse_nvidia_smi_csv("No devices were found\n") is None
 
 
 def test_nvidia_smi_banners():
-    assert dp.parse_nvidia_smi_header(data("nvidia-smi-h100.txt")) == {
+    assert parse.parse_nvidia_smi_header(data("nvidia-smi-h100.txt")) == {
         "smi_version": "535.104.05", "driver_version": "535.104.05",
         "cuda_driver_version": "12.2"}
-    old = dp.parse_nvidia_smi_header(data("nvidia-smi-v100-470.txt"))
+    old = parse.parse_nvidia_smi_header(data("nvidia-smi-v100-470.txt"))
     assert old["driver_version"] == "470.182.03" and old["cuda_driver_version"] == "11.4"
-    assert dp.parse_nvidia_smi_header("| NVIDIA-SMI 550.54.10  Driver Version: 550.54.10  "
+    assert parse.parse_nvidia_smi_header("| NVIDIA-SMI 550.54.10  Driver Version: 550.54.10  "
                                       "CUDA Version: N/A |")["cuda_driver_version"] is None
 
 
 def test_proc_driver_files():
     text = ("NVRM version: NVIDIA UNIX x86_64 Kernel Module  535.104.05  Sat Aug 19 01:15:15 "
             "UTC 2023\nGCC version:  gcc version 11.4.0\n")
-    assert dp.parse_proc_nvidia_version(text) == "535.104.05"
-    info = dp.parse_proc_gpu_information("Model: \t\t NVIDIA H100 80GB HBM3\nIRQ:   \t\t 42\n"
+    assert parse.parse_proc_nvidia_version(text) == "535.104.05"
+    info = parse.parse_proc_gpu_information("Model: \t\t NVIDIA H100 80GB HBM3\nIRQ:   \t\t 42\n"
                                          "Bus Location: \t 0000:18:00.0\n")
     assert info == {"name": "NVIDIA H100 80GB HBM3", "pci_bus_id": "0000:18:00.0"}
 
 
 def test_npu_smi_910b4():
-    parsed = dp.parse_npu_smi_info(data("npu-smi-910b4.txt"))
+    parsed = parse.parse_npu_smi_info(data("npu-smi-910b4.txt"))
     assert parsed["npu_smi_version"] is None  # this copy has no banner line
     assert parsed["chips"] == [{"npu": 0, "name": "910B4", "health": "OK", "chip": 0,
                                 "phy_id": None, "bus_id": "0000:00:00.0",
@@ -90,7 +92,7 @@ def test_npu_smi_910b4():
 
 
 def test_npu_smi_two_chips_per_card_and_process_table_ignored():
-    parsed = dp.parse_npu_smi_info(data("npu-smi-ascend910-8chip.txt"))
+    parsed = parse.parse_npu_smi_info(data("npu-smi-ascend910-8chip.txt"))
     assert parsed["npu_smi_version"] == "24.1.rc3.3" and parsed["driver_version"] == "24.1.rc3.3"
     chips = parsed["chips"]
     assert len(chips) == 8
@@ -101,17 +103,17 @@ def test_npu_smi_two_chips_per_card_and_process_table_ignored():
                         "bus_id": "0000:9F:00.0", "memory_mib": 65536}
     running = data("npu-smi-ascend910-8chip.txt") + (
         "| 0       0                 | 12345         | python                   | 1024  |\n")
-    assert len(dp.parse_npu_smi_info(running)["chips"]) == 8
+    assert len(parse.parse_npu_smi_info(running)["chips"]) == 8
 
 
 def test_cann_version_files():
-    assert dp.parse_version_cfg(data("cann/version.cfg-8.0.RC3")) == {
+    assert parse.parse_version_cfg(data("cann/version.cfg-8.0.RC3")) == {
         "component_version": "7.5.0.1.129", "release": "8.0.RC3"}
-    assert dp.parse_version_cfg(data("cann/version.cfg-8.0.0")) == {
+    assert parse.parse_version_cfg(data("cann/version.cfg-8.0.0")) == {
         "component_version": "7.6.0.1.220", "release": "8.0.0"}
-    info = dp.parse_key_values(data("cann/ascend_toolkit_install.info-8.1.RC1"))
+    info = parse.parse_key_values(data("cann/ascend_toolkit_install.info-8.1.RC1"))
     assert info["version"] == "8.1.RC1" and info["arch"] == "aarch64"
-    driver = dp.parse_key_values(data("cann/driver-version.info-24.1.rc3"))
+    driver = parse.parse_key_values(data("cann/driver-version.info-24.1.rc3"))
     assert driver["Version"] == "24.1.rc3" and driver["package_version"] == "24.1.rc3"
     from envdoctor.versions import parse_lenient
 
@@ -120,26 +122,26 @@ def test_cann_version_files():
 
 
 def test_ldconfig_snippets():
-    mine = dp.parse_ldconfig(data("ldconfig-this-machine-cuda13.txt"))
+    mine = parse.parse_ldconfig(data("ldconfig-this-machine-cuda13.txt"))
     assert ("libcudart.so.13", "libc6,x86-64",
             "/usr/local/cuda-13.0/lib/libcudart.so.13") in mine
-    cuda11 = dict((s, p) for s, _f, p in dp.parse_ldconfig(data("ldconfig-cuda11.6.txt")))
+    cuda11 = dict((s, p) for s, _f, p in parse.parse_ldconfig(data("ldconfig-cuda11.6.txt")))
     assert cuda11["libcudart.so.11.0"].endswith("cuda-11.6/targets/x86_64-linux/lib/"
                                                 "libcudart.so.11.0")
     assert cuda11["libc.so.6"] == "/lib/x86_64-linux-gnu/libc.so.6"  # "OS ABI" flags parsed
-    assert sorted(s for s in cuda11 if dp.CUDA_LIB.match(s)) == [
+    assert sorted(s for s in cuda11 if parse.CUDA_LIB.match(s)) == [
         "libcublas.so.11", "libcublasLt.so.11", "libcuda.so", "libcuda.so.1", "libcudart.so",
         "libcudart.so.11.0", "libcudnn.so.8", "libnvidia-ml.so.1"]
 
 
 def test_library_names_and_versions():
-    assert dp.library_info("libcudart.so.11.0", "libcudart.so.11.6.55") == {
+    assert parse.library_info("libcudart.so.11.0", "libcudart.so.11.6.55") == {
         "name": "cudart", "file": "libcudart.so.11.0", "soname_version": "11.0",
         "version": "11.6.55"}
-    assert dp.library_info("libcudnn.so.8", "libcudnn.so.8.5.0")["version"] == "8.5.0"
-    assert dp.library_info("libcublasLt.so.11")["name"] == "cublasLt"
-    assert dp.library_info("libcudnn_ops_infer.so.8") is None
-    assert dp.parse_wheel_dist_infos(["nvidia_cudnn_cu11-8.5.0.96.dist-info",
+    assert parse.library_info("libcudnn.so.8", "libcudnn.so.8.5.0")["version"] == "8.5.0"
+    assert parse.library_info("libcublasLt.so.11")["name"] == "cublasLt"
+    assert parse.library_info("libcudnn_ops_infer.so.8") is None
+    assert parse.parse_wheel_dist_infos(["nvidia_cudnn_cu11-8.5.0.96.dist-info",
                                       "nvidia_cuda_runtime-13.0.96.dist-info", "pip"]) == {
         "cudnn": ("nvidia-cudnn-cu11", "8.5.0.96"),
         "cuda_runtime": ("nvidia-cuda-runtime", "13.0.96")}
@@ -148,29 +150,29 @@ def test_library_names_and_versions():
 def test_cuda_toolkit_version_files():
     text = json.dumps({"cuda": {"name": "CUDA SDK", "version": "11.6.2"},
                        "cuda_cudart": {"name": "CUDA Runtime (cudart)", "version": "11.6.55"}})
-    assert dp.parse_cuda_version_json(text) == {"version": "11.6.2", "cudart": "11.6.55"}
-    assert dp.parse_cuda_version_txt("CUDA Version 10.1.243\n")["version"] == "10.1.243"
+    assert parse.parse_cuda_version_json(text) == {"version": "11.6.2", "cudart": "11.6.55"}
+    assert parse.parse_cuda_version_txt("CUDA Version 10.1.243\n")["version"] == "10.1.243"
     header = "#define CUDNN_MAJOR 8\n#define CUDNN_MINOR 5\n#define CUDNN_PATCHLEVEL 0\n"
-    assert dp.parse_cudnn_header(header) == "8.5.0"
-    assert dp.parse_cudnn_header("#define CUDNN_MAJOR 8\n") is None
+    assert parse.parse_cudnn_header(header) == "8.5.0"
+    assert parse.parse_cudnn_header("#define CUDNN_MAJOR 8\n") is None
 
 
 def test_cpuinfo_x86_and_aarch64():
-    epyc = dp.parse_cpuinfo(data("cpuinfo-amd-epyc-2core.txt"))
+    epyc = parse.parse_cpuinfo(data("cpuinfo-amd-epyc-2core.txt"))
     assert epyc["model"] == "AMD EPYC" and epyc["vendor"] == "AuthenticAMD"
     assert epyc["logical_cores"] == 2 and epyc["physical_cores"] == 2
     assert {"avx", "avx2", "fma", "sse4_2"} <= set(epyc["flags"])
-    kunpeng = dp.parse_cpuinfo(data("cpuinfo-kunpeng920.txt"))
+    kunpeng = parse.parse_cpuinfo(data("cpuinfo-kunpeng920.txt"))
     assert kunpeng["model"].startswith("HiSilicon Kunpeng 920")
     assert {"asimd", "fphp", "asimdhp"} <= set(kunpeng["flags"])
-    assert dp.parse_meminfo(data("meminfo-24g.txt")) == 24684096 // 1024
-    mac = dp.parse_sysctl("machdep.cpu.brand_string: Apple M1\nhw.memsize: 17179869184\n"
+    assert parse.parse_meminfo(data("meminfo-24g.txt")) == 24684096 // 1024
+    mac = parse.parse_sysctl("machdep.cpu.brand_string: Apple M1\nhw.memsize: 17179869184\n"
                           "hw.ncpu: 8\nhw.physicalcpu: 8\n")
     assert mac["model"] == "Apple M1" and mac["memory_mib"] == 16384 and mac["logical_cores"] == 8
 
 
 def test_mindspore_file_lists():
-    found = dp.parse_plugin_files([
+    found = parse.parse_plugin_files([
         "ascend", "cpu", "gpu11.1", "gpu11.6", "libmindspore_ascend.so.2",
         "libmindspore_gpu.so.11.1", "libmindspore_gpu.so.11.6", "libmindspore_cpu_res_manager.so"])
     assert found["gpu"] == {"11.1": "libmindspore_gpu.so.11.1",
@@ -178,7 +180,7 @@ def test_mindspore_file_lists():
     assert found["gpu_dirs"] == ["11.1", "11.6"]
     assert found["ascend"] == ["libmindspore_ascend.so.2"]
     assert found["cpu"] == ["libmindspore_cpu_res_manager.so"]
-    assert dp.parse_check_version(CHECK_VERSION_PY) == {
+    assert parse.parse_check_version(CHECK_VERSION_PY) == {
         "gpu_cuda_versions": ["10.1", "11.1", "11.6"], "ascend_versions": ["7.7", "7.8", "8.2"]}
 
 
@@ -207,14 +209,14 @@ def test_elf_dynamic_matches_readelf_on_a_system_library():
                          universal_newlines=True).stdout
     expected = [line.split("[", 1)[1].rstrip("]") for line in out.splitlines()
                 if "(NEEDED)" in line]
-    needed, _rpath, _runpath = dp.elf_dynamic(lib)
+    needed, _rpath, _runpath = devices_elf.elf_dynamic(lib)
     assert needed == expected and "libc.so.6" in needed
 
 
 def test_elf_dynamic_rejects_non_elf(tmp_path):
     (tmp_path / "libmindspore_gpu.so.11.6").write_text("not an ELF file")
-    assert dp.elf_dynamic(str(tmp_path / "libmindspore_gpu.so.11.6")) is None
-    assert dp.elf_dynamic(str(tmp_path / "absent.so")) is None
+    assert devices_elf.elf_dynamic(str(tmp_path / "libmindspore_gpu.so.11.6")) is None
+    assert devices_elf.elf_dynamic(str(tmp_path / "absent.so")) is None
 
 
 CHECK_VERSION_PY = '''"""version and config check (a stand-in with the same class layout)"""

@@ -144,8 +144,201 @@ def test_probe_never_imports_third_party_modules():
                 # envdoctor's own dependencies may be missing in the target
                 assert mod not in ("yaml", "packaging", "rich", "envdoctor", "pip_api"), \
                     (name, mod)
-                if name.startswith("lab_"):
-                    continue  # lab probes exist to import the lab's frameworks
+                if name.startswith(("lab_", "smoke_")):
+                    continue  # lab probes (and the smoke script's parts) import the frameworks
                 assert mod not in ("mindspore", "mindnlp", "transformers", "torch"), (name, mod)
-                if stdlib is not None and not os.path.exists(os.path.join(folder, mod + ".py")):
+                optional = mod == "redact"  # a sibling snapshot_probe uses when present
+                if stdlib is not None and not optional \
+                        and not os.path.exists(os.path.join(folder, mod + ".py")):
                     assert mod in stdlib, (name, mod)  # stdlib, or a sibling probe
+
+
+# ------------------------------------------------------------------ hostile targets (issue 14)
+
+
+def _cli_in(cwd, *args, env=None, timeout=120):
+    """The CLI run from ``cwd`` (not the repository), as a student runs it from a lab folder."""
+    import subprocess
+
+    from conftest import ROOT
+
+    full_env = dict(os.environ, PYTHONPATH=str(ROOT))
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "envdoctor"] + list(args), cwd=str(cwd),
+                          env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True, timeout=timeout)
+
+
+def _bare_venv(tmp_path, name="lab"):
+    """A real venv without pip (fast): its site-packages runs .pth files at start-up."""
+    import subprocess
+
+    path = tmp_path / name
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
+    site = next(path.glob("lib/python3*/site-packages"))
+    return path, site
+
+
+def test_relative_python_is_taken_from_the_callers_folder(tmp_path):
+    path, _ = _bare_venv(tmp_path)
+    for given in ("lab/bin/python", "lab", "./lab/bin/python"):
+        proc = _cli_in(tmp_path, "snapshot", "--python", given)
+        assert proc.returncode == 0, (given, proc.stderr)
+        snap = json.loads(proc.stdout)
+        assert snap["interpreter"]["prefix"] == str(path), given
+    proc = _cli_in(tmp_path, "snapshot", "--python", "nothere/bin/python")
+    assert proc.returncode == 2 and str(tmp_path / "nothere") in proc.stderr
+
+
+def test_a_sitecustomize_banner_on_stdout_does_not_break_the_probe(tmp_path):
+    _, site = _bare_venv(tmp_path)
+    (site / "sitecustomize.py").write_text(
+        "print('Welcome to the GPU lab! Quota: 4 h')\nprint('{\"not\": \"a snapshot\"}')\n")
+    python = str(tmp_path / "lab" / "bin" / "python")
+    proc = envdoctor("snapshot", "--python", python)
+    assert proc.returncode == 0, proc.stderr
+    snap = json.loads(proc.stdout)
+    assert snap["kind"] == "envdoctor-snapshot" and snap["interpreter"]["executable"] == python
+    assert "Welcome" not in proc.stdout + proc.stderr
+
+
+def test_a_wrapper_script_that_talks_first_is_still_probed(tmp_path):
+    wrapper = _script(tmp_path, "python-wrapper",
+                      'echo "loading modules: cuda/11.6 cann/7.0"\nexec %s "$@"' % sys.executable)
+    proc = envdoctor("check", "--json", "--recipe", "none", "--python", wrapper)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert json.loads(proc.stdout)["environment"]
+
+
+def test_a_daemon_holding_stdout_does_not_make_a_finished_probe_hang(tmp_path):
+    _, site = _bare_venv(tmp_path)
+    pidfile = tmp_path / "daemon.pid"
+    # A .pth line that starts a helper process (as some lab images' telemetry does); it
+    # inherits stdout and stderr and keeps them open for a minute.
+    (site / "zz_telemetry.pth").write_text(
+        "import os, subprocess, sys; os.environ.get('TELEMETRY_CHILD') or open(%r, 'a')"
+        ".write('%%d\\n' %% subprocess.Popen([sys.executable, '-c', 'import time; "
+        "time.sleep(60)'], env=dict(os.environ, TELEMETRY_CHILD='1')).pid)\n" % str(pidfile))
+    python = str(tmp_path / "lab" / "bin" / "python")
+    started = time.time()
+    try:
+        proc = envdoctor("snapshot", "--python", python, "--timeout", "20")
+        elapsed = time.time() - started
+        assert proc.returncode == 0, proc.stderr
+        assert json.loads(proc.stdout)["interpreter"]["executable"] == python
+        assert elapsed < 15  # it used to wait for the daemon, then call the probe hung
+        assert pidfile.read_text().strip()  # the daemon really was started
+    finally:
+        for line in pidfile.read_text().split() if pidfile.exists() else []:
+            try:
+                os.kill(int(line), 9)
+            except OSError:
+                pass
+
+
+def test_a_target_flooding_stdout_is_cut_not_buffered(tmp_path):
+    # It floods stdout from a process of its own for as long as anyone reads, then the real
+    # interpreter answers.
+    wrapper = _script(tmp_path, "flood", "(yes 'spam spam spam' &)\nexec %s \"$@\"" % sys.executable)
+    started = time.time()
+    proc = envdoctor("snapshot", "--python", wrapper, "--timeout", "20")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout)["kind"] == "envdoctor-snapshot"
+    assert time.time() - started < 15
+
+
+def test_a_failing_flooding_target_is_reported_with_a_capped_tail(tmp_path):
+    from envdoctor.probe import OUTPUT_LIMIT, ProbeError, probe
+
+    wrapper = _script(tmp_path, "flood-fail",
+                      "head -c 30000000 /dev/zero | tr '\\\\0' x >&2\necho 'the real error' >&2\n"
+                      "exit 3")
+    with pytest.raises(ProbeError) as info:
+        probe(wrapper, timeout=20)
+    message = str(info.value)
+    assert "exit status 3" in message and "the real error" in message
+    assert len(message) < OUTPUT_LIMIT + 1000
+
+
+def test_subprocess_output_is_capped_at_both_ends():
+    from envdoctor.subproc import start_child
+
+    result = start_child(["sh", "-c", "echo first; yes middle | head -n 100000; echo last"]) \
+        .wait(20, limit=1000)
+    assert result.ok
+    assert result.stdout.startswith("first\n") and result.stdout.endswith("last\n")
+    assert "bytes cut" in result.stdout and len(result.stdout) < 1100
+    everything = start_child(["sh", "-c", "yes middle | head -n 100000"]).wait(20)
+    assert everything.stdout.count("middle") == 100000  # no limit: all of it, as before
+
+
+# ------------------------------------------------------------- names and top-level packages
+
+
+def _dist_info(site, folder, metadata, top_level=None, record=None):
+    meta = site / folder
+    meta.mkdir()
+    (meta / "METADATA").write_text(metadata)
+    if top_level is not None:
+        (meta / "top_level.txt").write_text(top_level)
+    if record is not None:
+        (meta / "RECORD").write_text(record)
+    return meta
+
+
+def test_a_hostile_name_is_set_aside_never_listed(tmp_path):
+    from envdoctor.probe import probe
+
+    _, site = _bare_venv(tmp_path)
+    # A folded second Name line: pip's requirements file would read it as an option.
+    evil = _dist_info(site, "evil-1.0.dist-info",
+                      "Metadata-Version: 2.1\nName: evil\n --find-links http://host/\n"
+                      "Version: 1.0\n")
+    dash = _dist_info(site, "dash-1.0.dist-info",
+                      "Metadata-Version: 2.1\nName: -r /etc/passwd\nVersion: 1.0\n")
+    ctrl = _dist_info(site, "ctrl-1.0.dist-info",
+                      "Metadata-Version: 2.1\nName: ok\x1b]0;pwned\x07\nVersion: 1.0\n")
+    _dist_info(site, "fine_pkg-2.0.dist-info", "Metadata-Version: 2.1\nName: fine.pkg_2\n"
+               "Version: 2.0\n")
+    snap = probe(str(tmp_path / "lab" / "bin" / "python"))
+    names = [d.name for d in snap.distributions]
+    assert names == ["fine.pkg_2"]
+    invalid = sorted(snap.raw["invalid_distributions"], key=lambda i: i["path"])
+    assert invalid == [
+        {"path": str(ctrl), "name": "ok\x1b]0;pwned\x07"},
+        {"path": str(dash), "name": "-r /etc/passwd"},
+        {"path": str(evil), "name": "evil\n--find-links http://host/"},
+    ]
+
+
+def test_top_level_comes_from_top_level_txt_or_record(tmp_path):
+    from envdoctor.probe import probe
+
+    _, site = _bare_venv(tmp_path)
+    # Two framework distributions owning one package folder (issue 12): one built by
+    # setuptools (top_level.txt), one by another backend (RECORD only).
+    _dist_info(site, "mindspore-2.9.0.dist-info",
+               "Metadata-Version: 2.1\nName: mindspore\nVersion: 2.9.0\n",
+               top_level="mindspore\n",
+               record="mindspore/__init__.py,sha256=a,1\nother/x.py,,\n")
+    _dist_info(site, "mindspore_dev-2.6.0.dev20250323.dist-info",
+               "Metadata-Version: 2.1\nName: mindspore-dev\nVersion: 2.6.0.dev20250323\n",
+               record="mindspore/__init__.py,sha256=a,1\n"
+                      "mindspore/_c_expression.cpython-39-x86_64-linux-gnu.so,sha256=b,2\n"
+                      "mindspore_dev-2.6.0.dev20250323.dist-info/RECORD,,\n"
+                      "../../../bin/msrun,sha256=c,3\n__pycache__/x.cpython-39.pyc,,\n"
+                      "mindspore_dev.libs/libgomp.so.1,,\n_ms_helper.py,,\nLICENSE,,\n")
+    _dist_info(site, "bare-1.0.dist-info", "Metadata-Version: 2.1\nName: bare\nVersion: 1.0\n")
+    snap = probe(str(tmp_path / "lab" / "bin" / "python"))
+    by_name = {d.name: d for d in snap.distributions}
+    assert by_name["mindspore"].top_level == ("mindspore",)  # top_level.txt wins: cheap
+    assert by_name["mindspore-dev"].top_level == ("_ms_helper", "mindspore")
+    assert by_name["bare"].top_level == ()
+
+
+def test_subprocess_input_larger_than_a_pipe_is_fed_while_output_is_read():
+    from envdoctor.subproc import run_child
+
+    text = "".join("line %d\n" % i for i in range(50000))
+    result = run_child(["cat"], timeout=20, input_text=text)
+    assert result.ok and result.stdout == text

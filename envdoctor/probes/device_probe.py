@@ -6,8 +6,9 @@ mindspore, torch or any other third-party module: the installed MindSpore is ins
 listing the files of its package folder and reading the ELF headers of its device plugins.
 
 Every external command runs with a timeout and needs no root; a missing tool is just "not
-found". The parsers (``parse_*``) are pure functions of text, kept apart from the I/O so tests
-can feed them recorded real outputs. Run this file directly to print the device JSON.
+found". This module holds the collectors (the I/O); its siblings in this folder hold what is
+pure: ``devices_parse`` (the ``parse_*`` functions, fed recorded real outputs by the tests)
+and ``devices_elf`` (an ELF header reader). Run this file directly to print the device JSON.
 
 Sections of the result (each one is independent; a failing section becomes an entry in
 ``errors`` and never stops the others):
@@ -24,7 +25,6 @@ Sections of the result (each one is independent; a failing section becomes an en
 import json
 import os
 import re
-import struct
 import sys
 import time
 
@@ -32,415 +32,28 @@ SCHEMA = 1
 TOOL_TIMEOUT = 5.0  # seconds for one external command (nvidia-smi, npu-smi, ldconfig)
 HUNG = False  # set when an NVML call did not return: the caller should exit with os._exit
 
-# --------------------------------------------------------------------------------------------
-# Pure parsers
-# --------------------------------------------------------------------------------------------
+# The same names either way; only how this module was loaded differs.
+try:  # imported as envdoctor.probes.device_probe (host tests)
+    from .devices_elf import elf_dynamic
+    from .devices_parse import (
+        CUDA_LIB, SIMD_FLAGS, WHEEL_OF, expand_origin, library_info, parse_check_version,
+        parse_cpuinfo, parse_cuda_version_json, parse_cuda_version_txt, parse_cudnn_header,
+        parse_key_values, parse_ldconfig, parse_meminfo, parse_npu_smi_info,
+        parse_nvidia_smi_csv, parse_nvidia_smi_header, parse_plugin_files,
+        parse_proc_gpu_information, parse_proc_nvidia_version, parse_sysctl, parse_version_cfg,
+        parse_wheel_dist_infos)
+except ImportError:  # run by the target from this folder (snapshot_probe.py, or directly)
+    from devices_elf import elf_dynamic
+    from devices_parse import (
+        CUDA_LIB, SIMD_FLAGS, WHEEL_OF, expand_origin, library_info, parse_check_version,
+        parse_cpuinfo, parse_cuda_version_json, parse_cuda_version_txt, parse_cudnn_header,
+        parse_key_values, parse_ldconfig, parse_meminfo, parse_npu_smi_info,
+        parse_nvidia_smi_csv, parse_nvidia_smi_header, parse_plugin_files,
+        parse_proc_gpu_information, parse_proc_nvidia_version, parse_sysctl, parse_version_cfg,
+        parse_wheel_dist_infos)
 
-_NA = ("", "n/a", "[n/a]", "[not supported]", "not supported", "unknown error")
-
-
-def _clean(value):
-    value = (value or "").strip()
-    return None if value.lower() in _NA else value
-
-
-def parse_nvidia_smi_csv(text):
-    """``nvidia-smi --query-gpu=... --format=csv`` (with header, with or without units).
-
-    Returns a list of GPU dicts, or None when the text is not such a table (an error message,
-    ``No devices were found``, an unknown field)."""
-    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
-    if not lines or "," not in lines[0] or "name" not in lines[0]:
-        return None
-    keys = [re.sub(r"\s*\[[^\]]*\]$", "", h.strip()) for h in lines[0].split(",")]
-    gpus = []
-    for line in lines[1:]:
-        values = [v.strip() for v in line.split(",")]
-        if len(values) != len(keys):
-            continue
-        row = dict(zip(keys, values))
-        gpu = {"index": None, "name": _clean(row.get("name") or row.get("gpu_name")),
-               "memory_mib": None, "compute_capability": None, "pci_bus_id": None,
-               "driver_version": _clean(row.get("driver_version"))}
-        index = _clean(row.get("index"))
-        if index and index.isdigit():
-            gpu["index"] = int(index)
-        memory = _clean(row.get("memory.total"))
-        if memory:
-            match = re.match(r"(\d+)", memory)
-            if match:
-                gpu["memory_mib"] = int(match.group(1))
-        cap = _clean(row.get("compute_cap"))
-        if cap and re.match(r"^\d+\.\d+$", cap):
-            gpu["compute_capability"] = cap
-        gpu["pci_bus_id"] = _clean(row.get("pci.bus_id") or row.get("gpu_bus_id"))
-        if gpu["index"] is None:
-            gpu["index"] = len(gpus)
-        gpus.append(gpu)
-    return gpus
-
-
-def parse_nvidia_smi_header(text):
-    """The banner of plain ``nvidia-smi``: driver version and the CUDA version it supports."""
-    out = {"smi_version": None, "driver_version": None, "cuda_driver_version": None}
-    text = text or ""
-    match = re.search(r"NVIDIA-SMI\s+([\d.]+)", text)
-    if match:
-        out["smi_version"] = match.group(1)
-    match = re.search(r"Driver Version:\s*([\d.]+)", text)
-    if match:
-        out["driver_version"] = match.group(1)
-    match = re.search(r"CUDA Version:\s*([\d.]+)", text)
-    if match:
-        out["cuda_driver_version"] = match.group(1)
-    return out
-
-
-def parse_proc_nvidia_version(text):
-    """``/proc/driver/nvidia/version``: the kernel module's version."""
-    match = re.search(r"Kernel Module\s+(?:for\s+\S+\s+)?([\d.]+)", text or "")
-    return match.group(1) if match else None
-
-
-def parse_proc_gpu_information(text):
-    """``/proc/driver/nvidia/gpus/<bus>/information``: ``Model:`` and ``Bus Location:``."""
-    fields = {}
-    for line in (text or "").splitlines():
-        key, sep, value = line.partition(":")
-        if sep:
-            fields[key.strip().lower()] = value.strip()
-    return {"name": fields.get("model"), "pci_bus_id": fields.get("bus location")}
-
-
-_LDCONFIG_LINE = re.compile(r"^\s+(\S+)\s+\(([^)]*)\)\s+=>\s+(\S.*?)\s*$")
-
-
-def parse_ldconfig(text):
-    """``ldconfig -p``: a list of (soname, flags, path)."""
-    out = []
-    for line in (text or "").splitlines():
-        match = _LDCONFIG_LINE.match(line)
-        if match:
-            out.append((match.group(1), match.group(2), match.group(3)))
-    return out
-
-
-# Libraries of the NVIDIA stack that MindSpore's GPU plugins link against, or that say which
-# driver is there. The captured kind is the library's name without lib/.so.
-CUDA_LIB = re.compile(
-    r"^lib(cudart|cublasLt|cublas|cudnn|cufft|curand|cusolver|cusparse|nccl|nvrtc|cuda|"
-    r"nvidia-ml)\.so(?:\.(\d+(?:\.\d+)*))?$")
-
-
-def library_info(filename, real_filename=None):
-    """``libcudart.so.11.0`` (-> ``libcudart.so.11.6.55``) -> kind, soname version, version."""
-    match = CUDA_LIB.match(filename)
-    if not match:
-        return None
-    version = match.group(2)
-    if real_filename:
-        real = CUDA_LIB.match(real_filename)
-        if real and real.group(1) == match.group(1) and real.group(2) and (
-                not version or len(real.group(2)) > len(version)):
-            version = real.group(2)
-    return {"name": match.group(1), "file": filename, "soname_version": match.group(2),
-            "version": version}
-
-
-def parse_cuda_version_json(text):
-    """``<cuda>/version.json`` (CUDA 11.1+): the SDK version and the runtime's."""
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
-        return None
-    out = {"version": (data.get("cuda") or {}).get("version"),
-           "cudart": (data.get("cuda_cudart") or {}).get("version")}
-    return out if out["version"] else None
-
-
-def parse_cuda_version_txt(text):
-    """``<cuda>/version.txt`` (CUDA <= 11.0): ``CUDA Version 10.1.243``."""
-    match = re.search(r"CUDA Version\s+([\d.]+)", text or "")
-    return {"version": match.group(1), "cudart": None} if match else None
-
-
-def parse_cudnn_header(text):
-    """``cudnn_version.h`` (cuDNN 8+) or ``cudnn.h`` (7): ``8.5.0``."""
-    parts = []
-    for name in ("MAJOR", "MINOR", "PATCHLEVEL"):
-        match = re.search(r"#define\s+CUDNN_%s\s+(\d+)" % name, text or "")
-        if not match:
-            return None
-        parts.append(match.group(1))
-    return ".".join(parts)
-
-
-def parse_key_values(text):
-    """``key=value`` files: CANN ``version.info``, ``ascend_toolkit_install.info``, driver and
-    firmware ``version.info``. Keys are kept as written; blank lines and comments skipped."""
-    out = {}
-    for line in (text or "").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        key, sep, value = line.partition("=")
-        if sep and key.strip() not in out:
-            out[key.strip()] = value.strip()
-    return out
-
-
-def parse_version_cfg(text):
-    """CANN ``<toolkit>/version.cfg``: ``compiler_running_version=[7.5.0.1.129:8.0.RC3]``.
-
-    Returns {"component_version", "release"} from the compiler line (else the first)."""
-    found = {}
-    for key, value in parse_key_values(text).items():
-        match = re.match(r"^\[([^:\]]+):([^\]]*)\]$", value)
-        if match and key.endswith("_version"):
-            found[key] = (match.group(1).strip(), match.group(2).strip())
-    for key in ("compiler_running_version", "runtime_running_version"):
-        if key in found:
-            return {"component_version": found[key][0], "release": found[key][1] or None}
-    if found:
-        first = sorted(found)[0]
-        return {"component_version": found[first][0], "release": found[first][1] or None}
-    return None
-
-
-_NPU_ROW = re.compile(r"^\s*(\d+)\s+(\S.*?)\s*$")
-_CHIP_ROW = re.compile(r"^\s*(\d+)(?:\s+(\d+))?\s*$")
-_BUS_ID = re.compile(r"^\s*([0-9A-Fa-f]{4}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.[0-7])\s*$")
-
-
-def parse_npu_smi_info(text):
-    """``npu-smi info``: its version and one entry per chip (an NPU card has one or two)."""
-    out = {"npu_smi_version": None, "driver_version": None, "chips": []}
-    match = re.search(r"npu-smi\s+(\S+)\s+Version:\s*(\S+)", text or "")
-    if match:
-        out["npu_smi_version"] = match.group(1)
-        out["driver_version"] = match.group(2)
-    pending = None
-    for line in (text or "").splitlines():
-        if "Process id" in line or "Process name" in line:
-            break  # the process table that follows reuses the same row shapes
-        if not line.startswith("|"):
-            continue
-        cells = line.split("|")[1:-1]
-        if len(cells) < 3:
-            continue
-        bus = _BUS_ID.match(cells[1])
-        if bus and pending is not None:
-            chip_match = _CHIP_ROW.match(cells[0])
-            totals = [int(t) for _, t in re.findall(r"(\d+)\s*/\s*(\d+)", cells[2])]
-            chip = dict(pending)
-            if chip_match:
-                chip["chip"] = int(chip_match.group(1))
-                chip["phy_id"] = int(chip_match.group(2)) if chip_match.group(2) else None
-            chip["bus_id"] = bus.group(1)
-            chip["memory_mib"] = totals[-1] if totals and totals[-1] else None
-            out["chips"].append(chip)
-            pending = None
-            continue
-        row = _NPU_ROW.match(cells[0])
-        health = cells[1].strip()
-        if row and health and not _BUS_ID.match(cells[1]) and not row.group(2).isdigit():
-            pending = {"npu": int(row.group(1)), "name": row.group(2), "health": health,
-                       "chip": None, "phy_id": None}
-    return out
-
-
-# aarch64 /proc/cpuinfo has no model name: the implementer and part codes say it.
-ARM_IMPLEMENTERS = {"0x41": "Arm", "0x48": "HiSilicon", "0x61": "Apple", "0xc0": "Ampere"}
-ARM_PARTS = {("0x48", "0xd01"): "HiSilicon Kunpeng 920", ("0x41", "0xd0c"): "Arm Neoverse N1",
-             ("0x41", "0xd40"): "Arm Neoverse V1", ("0x41", "0xd4f"): "Arm Neoverse V2"}
-
-
-def parse_cpuinfo(text):
-    """Linux ``/proc/cpuinfo``: model, logical and physical core counts, feature flags."""
-    blocks = [b for b in re.split(r"\n\s*\n", text or "") if b.strip()]
-    logical = 0
-    cores = set()
-    first = {}
-    for block in blocks:
-        fields = {}
-        for line in block.splitlines():
-            key, sep, value = line.partition(":")
-            if sep:
-                fields[key.strip().lower()] = value.strip()
-        if "processor" in fields:
-            logical += 1
-            if "physical id" in fields and "core id" in fields:
-                cores.add((fields["physical id"], fields["core id"]))
-        if not first and ("model name" in fields or "flags" in fields or "features" in fields):
-            first = fields
-        for key in ("hardware", "model name"):
-            if key in fields and key not in first:
-                first[key] = fields[key]
-    model = first.get("model name") or first.get("hardware")
-    if not model and "cpu implementer" in first:
-        implementer = first.get("cpu implementer", "").lower()
-        part = first.get("cpu part", "?").lower()
-        model = "%s (CPU implementer %s, part %s)" % (
-            ARM_PARTS.get((implementer, part)) or ARM_IMPLEMENTERS.get(implementer, "ARM"),
-            implementer, part)
-    flags = (first.get("flags") or first.get("features") or "").split()
-    return {"model": model, "vendor": first.get("vendor_id"),
-            "logical_cores": logical or None, "physical_cores": len(cores) or None,
-            "flags": flags}
-
-
-def parse_meminfo(text):
-    match = re.search(r"^MemTotal:\s+(\d+)\s*kB", text or "", re.M)
-    return int(match.group(1)) // 1024 if match else None
-
-
-def parse_sysctl(text):
-    """``sysctl machdep.cpu.brand_string hw.memsize ...`` (macOS, ``name: value`` lines)."""
-    fields = {}
-    for line in (text or "").splitlines():
-        key, sep, value = line.partition(":")
-        if sep:
-            fields[key.strip()] = value.strip()
-    flags = (fields.get("machdep.cpu.features", "") + " "
-             + fields.get("machdep.cpu.leaf7_features", "")).lower().split()
-    memory = fields.get("hw.memsize")
-    cores = fields.get("hw.physicalcpu")
-    logical = fields.get("hw.ncpu") or fields.get("hw.logicalcpu")
-    return {"model": fields.get("machdep.cpu.brand_string"), "vendor": None,
-            "logical_cores": int(logical) if logical and logical.isdigit() else None,
-            "physical_cores": int(cores) if cores and cores.isdigit() else None,
-            "memory_mib": int(memory) // (1024 * 1024) if memory and memory.isdigit() else None,
-            "flags": [f.replace(".", "_") for f in flags]}
-
-
-# The SIMD features worth reporting (x86_64 from /proc/cpuinfo or sysctl, aarch64 Features).
-SIMD_FLAGS = ("sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512_vnni",
-              "avx512vnni", "avx512_bf16", "amx_bf16", "asimd", "asimdhp", "fphp", "sve",
-              "sve2", "bf16", "i8mm", "neon")
-
-
-def parse_check_version(text):
-    """MindSpore's ``run_check/_check_version.py``, read as text (never imported): the CUDA
-    versions its GPUEnvChecker accepts and the CANN compiler versions its AscendEnvChecker
-    accepts (``self.version = [...]`` in each class)."""
-    out = {}
-    for cls, key in (("GPUEnvChecker", "gpu_cuda_versions"),
-                     ("AscendEnvChecker", "ascend_versions")):
-        match = re.search(r"\nclass %s\b(.*?)(?=\nclass |\Z)" % cls, text or "", re.S)
-        if not match:
-            continue
-        found = re.search(r"self\.version\s*=\s*\[([^\]]*)\]", match.group(1))
-        if found:
-            out[key] = re.findall(r"['\"]([^'\"]+)['\"]", found.group(1))
-    return out
-
-
-def parse_plugin_files(names):
-    """Names in ``mindspore/lib/plugin`` -> GPU plugins by CUDA version, Ascend, CPU, others."""
-    out = {"gpu": {}, "gpu_dirs": [], "ascend": [], "cpu": [], "other": []}
-    for name in sorted(names):
-        match = re.match(r"^libmindspore_gpu\.so\.(\d+\.\d+)$", name)
-        if match:
-            out["gpu"][match.group(1)] = name
-            continue
-        match = re.match(r"^gpu(\d+\.\d+)$", name)
-        if match:
-            out["gpu_dirs"].append(match.group(1))
-            continue
-        if re.match(r"^libmindspore_ascend\.so(\.\d+)*$", name):
-            out["ascend"].append(name)
-        elif re.match(r"^(libmindspore_cpu.*\.so.*|mindspore_cpu.*\.dll)$", name):
-            out["cpu"].append(name)
-        elif name.startswith("libmindspore_") or name in ("ascend", "cpu"):
-            out["other"].append(name)
-    return out
-
-
-# --------------------------------------------------------------------------------------------
-# ELF: which libraries a plugin needs (DT_NEEDED) and where it looks (DT_RPATH / DT_RUNPATH)
-# --------------------------------------------------------------------------------------------
-
-def elf_dynamic(path):
-    """(needed, rpath, runpath) of an ELF shared object, read from its headers only (a GPU
-    plugin is hundreds of MB; this reads a few KB). None when it is not ELF or unreadable."""
-    try:
-        with open(path, "rb") as handle:
-            ident = handle.read(64)
-            if len(ident) < 52 or ident[:4] != b"\x7fELF":
-                return None
-            is64 = ident[4] == 2
-            end = "<" if ident[5] == 1 else ">"
-            if is64:
-                phoff, = struct.unpack(end + "Q", ident[32:40])
-                phentsize, phnum = struct.unpack(end + "HH", ident[54:58])
-            else:
-                phoff, = struct.unpack(end + "I", ident[28:32])
-                phentsize, phnum = struct.unpack(end + "HH", ident[42:46])
-            if phnum == 0 or phnum > 512:
-                return None
-            handle.seek(phoff)
-            table = handle.read(phentsize * phnum)
-            loads = []
-            dynamic = None
-            for i in range(phnum):
-                entry = table[i * phentsize:(i + 1) * phentsize]
-                if is64:
-                    p_type, _, p_offset, p_vaddr, _, p_filesz = struct.unpack(
-                        end + "IIQQQQ", entry[:40])
-                else:
-                    p_type, p_offset, p_vaddr, _, p_filesz = struct.unpack(
-                        end + "IIIII", entry[:20])
-                if p_type == 1:
-                    loads.append((p_vaddr, p_offset, p_filesz))
-                elif p_type == 2:
-                    dynamic = (p_offset, p_filesz)
-            if dynamic is None or dynamic[1] > (1 << 20):
-                return None
-            handle.seek(dynamic[0])
-            raw = handle.read(dynamic[1])
-            size = 16 if is64 else 8
-            fmt = end + ("qQ" if is64 else "iI")
-            needed, rpath, runpath = [], [], []
-            strtab = None
-            for i in range(len(raw) // size):
-                tag, val = struct.unpack(fmt, raw[i * size:(i + 1) * size])
-                if tag == 0:
-                    break
-                if tag == 5:
-                    strtab = val
-                elif tag == 1:
-                    needed.append(val)
-                elif tag == 15:
-                    rpath.append(val)
-                elif tag == 29:
-                    runpath.append(val)
-            if strtab is None:
-                return None
-            base = None
-            for vaddr, offset, filesz in loads:
-                if vaddr <= strtab < vaddr + filesz:
-                    base = strtab - vaddr + offset
-                    break
-            if base is None:
-                base = strtab  # some linkers leave the string table's file offset here
-
-            def string_at(offset):
-                handle.seek(base + offset)
-                data = handle.read(512)
-                return data.split(b"\0", 1)[0].decode("utf-8", "replace")
-
-            return ([string_at(o) for o in needed],
-                    [d for o in rpath for d in string_at(o).split(":") if d],
-                    [d for o in runpath for d in string_at(o).split(":") if d])
-    except (OSError, IOError, struct.error, ValueError):
-        return None
-
-
-def expand_origin(paths, origin):
-    return [re.sub(r"\$(\{ORIGIN\}|ORIGIN)", lambda _m: origin, p) for p in paths]
-
+__all__ = ["SCHEMA", "TOOL_TIMEOUT", "HUNG", "collect", "run_tool", "probe_nvidia",
+           "probe_cuda", "probe_ascend", "probe_cpu", "probe_mindspore"]
 
 # --------------------------------------------------------------------------------------------
 # I/O helpers
@@ -763,24 +376,6 @@ def ldconfig_cache(root, system, timeout):
     return parse_ldconfig(text), error
 
 
-# Which nvidia-* wheel ships each library (nvidia-cudnn-cu11, nvidia-cuda-runtime-cu12, and
-# CUDA 13's nvidia-cuda-runtime without a suffix).
-WHEEL_OF = {"cudart": "cuda_runtime", "cublas": "cublas", "cublasLt": "cublas", "cudnn": "cudnn",
-            "cufft": "cufft", "curand": "curand", "cusolver": "cusolver",
-            "cusparse": "cusparse", "nccl": "nccl", "nvrtc": "cuda_nvrtc"}
-
-
-def parse_wheel_dist_infos(names):
-    """{"cudnn": ("nvidia-cudnn-cu11", "8.5.0.96"), ...} from nvidia_*.dist-info folder names."""
-    out = {}
-    for name in names:
-        match = re.match(r"^nvidia_([a-z0-9_]+?)(?:_(cu\d+))?-([^-]+)\.dist-info$", name)
-        if match:
-            dist = "nvidia-" + match.group(1).replace("_", "-")
-            if match.group(2):
-                dist += "-" + match.group(2)
-            out[match.group(1)] = (dist, match.group(3))
-    return out
 
 
 def _cuda_homes(environ, root, system):
@@ -825,20 +420,22 @@ def _name_rank(filename):
     return (0 if re.search(r"\.so\.\d", filename) else 1, len(filename))
 
 
-def probe_cuda(environ, root, system, sys_path, prefix, timeout):
-    cache, cache_error = ldconfig_cache(root, system, timeout)
-    libraries = []
-    by_real = {}
-    loader_dirs = set(_real(d) for d in set(os.path.dirname(p) for _s, _f, p in cache))
-    loader_dirs.update(_real(d) for d in _env_dirs(environ, "LD_LIBRARY_PATH"))
+class _CudaLibraries(object):
+    """The CUDA libraries found so far, one entry per real file (a library reached through
+    several links or folders is listed once, under its soname)."""
 
-    def add(path, source, on_loader_path, wheels=None):
+    def __init__(self, loader_dirs):
+        self.loader_dirs = loader_dirs  # real folders the dynamic loader searches
+        self.found = []
+        self._by_real = {}
+
+    def add(self, path, source, on_loader_path, wheels=None):
         filename = os.path.basename(path)
         real = _real(path)
         info = library_info(filename, os.path.basename(real))
         if info is None:
             return
-        known = by_real.get(real)
+        known = self._by_real.get(real)
         if known is not None:
             known["on_loader_path"] = known["on_loader_path"] or on_loader_path
             # Name it by its soname: libcudart.so.11.0 rather than .so or .so.11.6.55
@@ -851,70 +448,100 @@ def probe_cuda(environ, root, system, sys_path, prefix, timeout):
             info["package"] = "%s %s" % wheel
             if len(wheel[1]) > len(info["version"] or ""):
                 info["version"] = wheel[1]
-        by_real[real] = info
-        libraries.append(info)
+        self._by_real[real] = info
+        self.found.append(info)
 
-    def scan(folder, source, wheels=None):
-        on_path = _real(folder) in loader_dirs
+    def scan(self, folder, source, wheels=None):
+        on_path = _real(folder) in self.loader_dirs
         for name in listdir(folder):
             if CUDA_LIB.match(name):
-                add(os.path.join(folder, name), source, on_path, wheels)
+                self.add(os.path.join(folder, name), source, on_path, wheels)
 
+
+def _cuda_toolkit(home, source, loader_dirs):
+    """(the toolkit's entry, its library folders)."""
+    version = _toolkit_version(home)
+    lib_dirs = [os.path.join(home, d) for d in ("lib64", "lib")]
+    lib_dirs += [os.path.join(home, "targets", t, "lib")
+                 for t in listdir(os.path.join(home, "targets"))]
+    lib_dirs = [d for d in lib_dirs if os.path.isdir(d)]
+    kit = {"path": home, "source": source,
+           "version": version["version"] if version else None,
+           "cudart_version": version["cudart"] if version else None,
+           "nvcc": os.path.isfile(os.path.join(home, "bin", "nvcc")),
+           "lib_on_loader_path": any(_real(d) in loader_dirs for d in lib_dirs)}
+    return kit, lib_dirs
+
+
+def _cudnn_header(folder):
+    """{"path", "version"} from the first cuDNN header in ``folder`` that names a version."""
+    for header in ("cudnn_version.h", "cudnn.h"):
+        path = os.path.join(folder, header)
+        found = parse_cudnn_header(read_text(path))
+        if found:
+            return {"path": path, "version": found}
+    return None
+
+
+def _system_cudnn_headers(root, known):
+    out = []
+    for folder in ("/usr/include", "/usr/include/x86_64-linux-gnu",
+                   "/usr/include/aarch64-linux-gnu"):
+        header = _cudnn_header(_rooted(root, folder))
+        if header and all(h["path"] != header["path"] for h in known + out):
+            out.append(header)
+    return out
+
+
+def _toolkit_cudart_versions(libraries, toolkits):
+    """libcudart.so.13 inside a toolkit says only "13": take the toolkit's full version."""
+    for info in libraries:
+        if info["name"] != "cudart" or len((info["version"] or "").split(".")) >= 3:
+            continue
+        real = _real(info["path"])
+        for kit in toolkits:
+            if kit["cudart_version"] and real.startswith(_real(kit["path"]) + os.sep) \
+                    and kit["cudart_version"].startswith(info["version"] or ""):
+                info["version"] = kit["cudart_version"]
+                break
+
+
+def probe_cuda(environ, root, system, sys_path, prefix, timeout):
+    """CUDA libraries where the loader, CUDA_HOME, conda and pip wheels put them; toolkits
+    and cuDNN headers. Returns (section, the ldconfig cache for probe_mindspore)."""
+    cache, cache_error = ldconfig_cache(root, system, timeout)
+    loader_dirs = set(_real(d) for d in set(os.path.dirname(p) for _s, _f, p in cache))
+    loader_dirs.update(_real(d) for d in _env_dirs(environ, "LD_LIBRARY_PATH"))
+    libraries = _CudaLibraries(loader_dirs)
     for soname, _flags, path in cache:
         if CUDA_LIB.match(soname):
-            add(path, "ldconfig", True)
+            libraries.add(path, "ldconfig", True)
     for folder in _env_dirs(environ, "LD_LIBRARY_PATH"):
-        scan(folder, "LD_LIBRARY_PATH")
-
+        libraries.scan(folder, "LD_LIBRARY_PATH")
     toolkits = []
     cudnn_headers = []
     for home, source in _cuda_homes(environ, root, system):
-        version = _toolkit_version(home)
-        lib_dirs = [os.path.join(home, d) for d in ("lib64", "lib")]
-        lib_dirs += [os.path.join(home, "targets", t, "lib")
-                     for t in listdir(os.path.join(home, "targets"))]
-        lib_dirs = [d for d in lib_dirs if os.path.isdir(d)]
-        toolkits.append({"path": home, "source": source,
-                         "version": version["version"] if version else None,
-                         "cudart_version": version["cudart"] if version else None,
-                         "nvcc": os.path.isfile(os.path.join(home, "bin", "nvcc")),
-                         "lib_on_loader_path": any(_real(d) in loader_dirs for d in lib_dirs)})
+        kit, lib_dirs = _cuda_toolkit(home, source, loader_dirs)
+        toolkits.append(kit)
         for folder in lib_dirs:
-            scan(folder, "CUDA_HOME" if source != "default" else "cuda-dir")
-        for header in ("cudnn_version.h", "cudnn.h"):
-            path = os.path.join(home, "include", header)
-            found = parse_cudnn_header(read_text(path))
-            if found:
-                cudnn_headers.append({"path": path, "version": found})
-                break
+            libraries.scan(folder, "CUDA_HOME" if source != "default" else "cuda-dir")
+        header = _cudnn_header(os.path.join(home, "include"))
+        if header:
+            cudnn_headers.append(header)
     if system or root != os.sep:
-        for folder in ("/usr/include", "/usr/include/x86_64-linux-gnu",
-                       "/usr/include/aarch64-linux-gnu"):
-            for header in ("cudnn_version.h", "cudnn.h"):
-                path = _rooted(root, os.path.join(folder, header))
-                found = parse_cudnn_header(read_text(path))
-                if found and all(h["path"] != path for h in cudnn_headers):
-                    cudnn_headers.append({"path": path, "version": found})
-                    break
+        cudnn_headers += _system_cudnn_headers(root, cudnn_headers)
     if prefix and os.path.isdir(os.path.join(prefix, "conda-meta")):
-        scan(os.path.join(prefix, "lib"), "conda")
+        libraries.scan(os.path.join(prefix, "lib"), "conda")
     for entry in sys_path:
         nvidia = os.path.join(entry or os.curdir, "nvidia")
         if not os.path.isdir(nvidia):
             continue
         wheels = parse_wheel_dist_infos(listdir(entry))
         for sub in listdir(nvidia):
-            scan(os.path.join(nvidia, sub, "lib"), "pip", wheels)
-    for info in libraries:  # libcudart.so.13 inside a toolkit: take the toolkit's version
-        if info["name"] == "cudart" and len((info["version"] or "").split(".")) < 3:
-            real = _real(info["path"])
-            for kit in toolkits:
-                if kit["cudart_version"] and real.startswith(_real(kit["path"]) + os.sep) \
-                        and kit["cudart_version"].startswith(info["version"] or ""):
-                    info["version"] = kit["cudart_version"]
-                    break
+            libraries.scan(os.path.join(nvidia, sub, "lib"), "pip", wheels)
+    _toolkit_cudart_versions(libraries.found, toolkits)
     errors = [cache_error] if cache_error else []
-    return {"libraries": libraries, "toolkits": toolkits, "cudnn_headers": cudnn_headers,
+    return {"libraries": libraries.found, "toolkits": toolkits, "cudnn_headers": cudnn_headers,
             "loader_cache": bool(cache), "errors": errors}, cache
 
 

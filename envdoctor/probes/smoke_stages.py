@@ -110,7 +110,7 @@ def load_corpus(state):
 
 def stage_import(state):
     started = time.time()
-    import mindspore  # noqa: the stage under test
+    import mindspore  # the stage under test
     import numpy
 
     state.ms, state.np = mindspore, numpy
@@ -173,7 +173,7 @@ def stage_device(state):
             if forced:
                 raise Failed("%s was asked for and does not work: %s"
                              % (target, _unsupported(str(exc).strip()) or reason),
-                             {"tried": tried})
+                             {"tried": tried}) from exc
             continue
         state.result["device"] = target
         if forced:

@@ -1,4 +1,8 @@
-"""Snapshot probe: run by the *target* interpreter, prints one JSON document on stdout.
+"""Snapshot probe: run by the *target* interpreter, writes one JSON document.
+
+``snapshot_probe.py --output FILE`` writes it to FILE (what envdoctor does: the target's own
+stdout may carry banners from sitecustomize, .pth files or wrapper scripts); without it the
+document goes to stdout.
 
 Standard library only, and it must stay importable by CPython 3.7: this file runs inside
 environments envdoctor is diagnosing, which may be broken in any way. It never imports a
@@ -37,11 +41,28 @@ def canonical(name):
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def redact(name, value):
+# PEP 508 names: letters, digits, ".", "_", "-", beginning and ending with a letter or digit.
+# A Name with a newline, a space or a leading "-" ("--find-links http://host/" on a folded
+# second line) could become an option in a requirements file: such entries are set aside.
+VALID_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+
+
+def _basic_redact(name, value):
     if any(word in name.upper() for word in SECRET_WORDS):
         return "<redacted>"
     # user:password@host in index URLs
     return re.sub(r"(://[^/:@\s]+):[^@/\s]+@", r"\1:<redacted>@", value)
+
+
+# The redaction rules live in a sibling, redact.py, when this folder has one (helper
+# "safety"'s rules: URL userinfo, query tokens, *_AK / *_SK names); else the basic rule above.
+try:  # imported as envdoctor.probes.snapshot_probe (host tests)
+    from .redact import redact
+except ImportError:
+    try:  # run by the target from this folder
+        from redact import redact
+    except ImportError:
+        redact = _basic_redact
 
 
 def environment_variables():
@@ -144,17 +165,62 @@ def extension_archs(meta_dir, name):
     return sorted(archs)
 
 
-def read_distribution(entry, meta_dir):
-    is_dist_info = meta_dir.endswith(".dist-info")
-    if os.path.isdir(meta_dir):
-        meta_file = os.path.join(meta_dir, "METADATA" if is_dist_info else "PKG-INFO")
-    else:  # a bare PKG-INFO-style .egg-info file
-        meta_file = meta_dir
-    headers = read_headers(meta_file)
+def _module_name(component):
+    """"six.py" -> "six", "_ext.cpython-311-x86_64-linux-gnu.so" -> "_ext", "pkg" -> "pkg";
+    None for what is not importable (foo.pth, foo-1.0.data, foo.libs)."""
+    if component.endswith((".py", ".so", ".pyd")):
+        component = component.split(".", 1)[0]
+    elif "." in component:
+        return None
+    return component if re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", component) else None
+
+
+# The first component of each RECORD path: "pkg/..." (a folder) or "mod.py," (a file). One
+# regex over the whole text: RECORDs run to 14,000 lines (mindspore), and a loop in Python
+# over every line tripled the probe's time.
+_RECORD_FIRST = re.compile(r'^"?([^/\\\n,"]+)(?:[/\\]|(,))', re.M)
+
+
+def record_top_level(record):
+    """The top-level packages and modules a RECORD installs: the first component of each
+    path, leaving out metadata, byte-code caches and what lies outside site-packages (paths
+    starting with ../ or /)."""
+    found = set()
+    for first, is_file in set(_RECORD_FIRST.findall(record)):
+        if first in ("..", ".", "__pycache__", "bin", "Scripts"):
+            continue
+        if is_file and not first.endswith((".py", ".so", ".pyd")):
+            continue  # LICENSE, foo.pth, a stray .pyc
+        name = _module_name(first)  # None for foo-1.0.dist-info, foo.libs
+        if name:
+            found.add(name)
+    return sorted(found)
+
+
+def top_level(meta_dir, is_dist_info):
+    """What a distribution puts at the top of site-packages: its top_level.txt when it has
+    one (setuptools writes it; cheap), else the first path components of its RECORD (wheels
+    from other build backends have no top_level.txt)."""
+    if not os.path.isdir(meta_dir):
+        return []
+    text = read_text(os.path.join(meta_dir, "top_level.txt"))
+    if text and text.strip():
+        names = set(line.strip().replace("\\", "/").split("/", 1)[0]
+                    for line in text.splitlines())
+        return sorted(n for n in names if n)
+    if is_dist_info:
+        record = read_text(os.path.join(meta_dir, "RECORD"))
+        if record:
+            return record_top_level(record)
+    return []
+
+
+def metadata_fields(meta_file):
+    """(first value of each header by lower-case name, Requires-Dist list, Provides-Extra list)."""
     fields = {}
     requires = []
     extras = []
-    for key, value in headers:
+    for key, value in read_headers(meta_file):
         low = key.lower()
         if low == "requires-dist":
             requires.append(value)
@@ -162,20 +228,44 @@ def read_distribution(entry, meta_dir):
             extras.append(value)
         elif low not in fields:
             fields[low] = value
+    return fields, requires, extras
+
+
+def name_and_version(meta_dir, fields):
+    """Name and Version from the metadata, else from the folder name (foo-1.0.dist-info)."""
+    parts = os.path.basename(meta_dir).rsplit(".", 1)[0].split("-")
+    name = fields.get("name") or parts[0]
+    version = fields.get("version")
+    if version is None:
+        version = parts[1] if len(parts) > 1 else ""
+    return name, version
+
+
+def installer_facts(meta_dir):
+    """INSTALLER and direct_url.json of a .dist-info folder."""
+    installer = read_text(os.path.join(meta_dir, "INSTALLER"))
+    text = read_text(os.path.join(meta_dir, "direct_url.json"))
+    direct = None
+    if text:
+        try:
+            direct = json.loads(text)
+        except ValueError:
+            direct = {"invalid": text[:200]}
+    return (installer.strip() if installer else None), direct
+
+
+def read_distribution(entry, meta_dir):
+    is_dist_info = meta_dir.endswith(".dist-info")
+    if os.path.isdir(meta_dir):
+        meta_file = os.path.join(meta_dir, "METADATA" if is_dist_info else "PKG-INFO")
+    else:  # a bare PKG-INFO-style .egg-info file
+        meta_file = meta_dir
+    fields, requires, extras = metadata_fields(meta_file)
     if not is_dist_info and os.path.isdir(meta_dir) and not requires:
         text = read_text(os.path.join(meta_dir, "requires.txt"))
         if text:
             requires = requires_txt_to_dist(text)
-    name = fields.get("name")
-    if not name:
-        # Fall back on the directory name: foo-1.0.dist-info
-        base = os.path.basename(meta_dir).rsplit(".", 1)[0]
-        name = base.split("-")[0]
-    version = fields.get("version")
-    if version is None:
-        base = os.path.basename(meta_dir).rsplit(".", 1)[0]
-        parts = base.split("-")
-        version = parts[1] if len(parts) > 1 else ""
+    name, version = name_and_version(meta_dir, fields)
     dist = {
         "name": name,
         "canonical_name": canonical(name),
@@ -188,17 +278,10 @@ def read_distribution(entry, meta_dir):
         "metadata_format": "dist-info" if is_dist_info else "egg-info",
         "installer": None,
         "direct_url": None,
+        "top_level": top_level(meta_dir, is_dist_info),
     }
     if is_dist_info:
-        installer = read_text(os.path.join(meta_dir, "INSTALLER"))
-        if installer:
-            dist["installer"] = installer.strip()
-        direct = read_text(os.path.join(meta_dir, "direct_url.json"))
-        if direct:
-            try:
-                dist["direct_url"] = json.loads(direct)
-            except ValueError:
-                dist["direct_url"] = {"invalid": direct[:200]}
+        dist["installer"], dist["direct_url"] = installer_facts(meta_dir)
         if dist["canonical_name"] in ARCH_PACKAGES:
             dist["extension_archs"] = extension_archs(meta_dir, dist["canonical_name"])
     return dist
@@ -219,10 +302,14 @@ def iter_meta_dirs(entry):
 
 
 def distributions():
-    """Every distribution on sys.path; the first of each name wins, as for importers and pip."""
+    """Every distribution on sys.path; the first of each name wins, as for importers and pip.
+
+    Returns (distributions, metadata problems, invalid): entries whose Name is not a valid
+    name go to ``invalid`` as {"path", "name"} and nowhere else."""
     seen = {}
     out = []
     problems = []
+    invalid = []
     for entry in sys.path:
         if not entry:
             entry = os.getcwd()
@@ -238,6 +325,9 @@ def distributions():
             except Exception as exc:  # a broken metadata file is a finding, not a crash
                 problems.append({"path": meta, "error": "%s: %s" % (type(exc).__name__, exc)})
                 continue
+            if not VALID_NAME.match(dist["name"]):
+                invalid.append({"path": meta, "name": dist["name"][:200]})
+                continue
             if dist["metadata_path"].endswith("EGG-INFO"):
                 dist["location"] = os.path.dirname(entry) if entry.endswith(".egg") else entry
             key = dist["canonical_name"]
@@ -247,7 +337,7 @@ def distributions():
                 seen[key] = meta
                 dist["shadowed_by"] = None
             out.append(dist)
-    return out, problems
+    return out, problems, invalid
 
 
 def libc():
@@ -293,8 +383,29 @@ def interpreter():
     }
 
 
-def main():
+def write_private(path, text):
+    """Write ``text`` to ``path`` readable by this user only, whole or not at all (a probe
+    killed half-way leaves no half document behind)."""
+    part = path + ".part"
+    fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(part, path)
+
+
+def output_path(argv):
+    """The FILE of ``--output FILE`` (or ``--output=FILE``), else None: print to stdout."""
+    for i, arg in enumerate(argv):
+        if arg == "--output" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--output="):
+            return arg[len("--output="):]
+    return None
+
+
+def main(argv=None):
     started = time.time()
+    output = output_path(sys.argv[1:] if argv is None else argv)
     # Running this file puts its own folder first on sys.path; that folder is envdoctor's,
     # not the target's, so it must not show up in the snapshot.
     here = os.path.dirname(os.path.abspath(__file__))
@@ -307,7 +418,7 @@ def main():
         device_error = "device probe not importable: %s: %s" % (type(exc).__name__, exc)
     # --- end devices
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != here]
-    dists, problems = distributions()
+    dists, problems, invalid = distributions()
     pip_version = None
     for dist in dists:
         if dist["canonical_name"] == "pip" and dist["shadowed_by"] is None:
@@ -328,6 +439,7 @@ def main():
         "pip": pip_version,
         "distributions": dists,
         "metadata_problems": problems,
+        "invalid_distributions": invalid,
         "environment_variables": environment_variables(),
         "devices": None,  # filled below (device_probe.collect)
         "probe_seconds": None,
@@ -344,8 +456,11 @@ def main():
     # --- end devices
     snapshot["probe_seconds"] = round(time.time() - started, 4)
     out = json.dumps(snapshot)
-    sys.stdout.write(out)
-    sys.stdout.flush()
+    if output:
+        write_private(output, out)
+    else:
+        sys.stdout.write(out)
+        sys.stdout.flush()
     # --- devices: an NVML call that never returned is left in a daemon thread; exit without
     # waiting on it (or on the driver's exit handlers).
     if device_probe is not None and getattr(device_probe, "HUNG", False):
