@@ -163,3 +163,21 @@ def test_marker_false_requirement_is_ignored():
                      "requires_dist": ["mindspore; python_version < '3'"]})
     snap.raw["marker_environment"] = {"python_version": "3.9", "python_full_version": "3.9.18"}
     assert check(CheckContext(snapshot=snap)) == []
+
+
+def test_two_projects_one_package_on_a_real_venv(venv_factory, tmp_path):
+    """Two differently named real wheels that both install `jwt/` (as PyJWT and the `jwt`
+    project do): the probe reads their top-level packages, the check names both."""
+    wheels = tmp_path / "wheels"
+    first = build_wheel(wheels, "pyjwt-like", "2.8.0", files={
+        "jwt/__init__.py": "WHO = 'first'\n", "pyjwt_like-2.8.0.dist-info/top_level.txt": "jwt\n"})
+    second = build_wheel(wheels, "jwt-like", "1.3.1", files={
+        "jwt/__init__.py": "WHO = 'second'\n"})  # no top_level.txt: RECORD says it
+    venv = venv_factory("one-package-two-projects")
+    venv.install_wheels(first)
+    venv.install_wheels(second)
+    report = check_json("--python", venv.python, "--recipe", "none")
+    found = codes(report, "ED111")
+    assert [sorted(f["packages"]) for f in found] == [["jwt-like", "pyjwt-like"]], \
+        report["findings"]
+    assert found[0]["evidence"]["package"] == "jwt/"
