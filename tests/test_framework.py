@@ -181,3 +181,15 @@ def test_two_projects_one_package_on_a_real_venv(venv_factory, tmp_path):
     assert [sorted(f["packages"]) for f in found] == [["jwt-like", "pyjwt-like"]], \
         report["findings"]
     assert found[0]["evidence"]["package"] == "jwt/"
+
+
+def test_provided_by_names_the_build_under_another_name():
+    from envdoctor.checks.framework import provided_by
+
+    snap = snapshot({"name": "mindspore-dev", "version": "2.5.0.dev20250202"},
+                    {"name": "numpy", "version": "1.26.4"})
+    assert provided_by(snap, "mindspore").name == "mindspore-dev"
+    assert provided_by(snap, "MindSpore").version == "2.5.0.dev20250202"
+    assert provided_by(snap, "numpy").name == "numpy"
+    assert provided_by(snap, "mindnlp") is None
+    assert provided_by(snapshot({"name": "numpy", "version": "1.26.4"}), "mindspore") is None

@@ -24,7 +24,7 @@ from envdoctor.snapshot import Distribution, Snapshot, canonical_name
 from envdoctor.versions import parse_spec, spec_contains
 
 __all__ = ["check", "is_framework", "framework_distributions", "top_level_owners",
-           "FRAMEWORK_PACKAGE"]
+           "provided_by", "FRAMEWORK_PACKAGE"]
 
 FRAMEWORK_PACKAGE = "mindspore"
 # mindspore, mindspore-dev, mindspore-gpu, mindspore-ascend, mindspore-cuda11-dev,
@@ -46,6 +46,17 @@ def is_framework(name: str) -> bool:
 def framework_distributions(snapshot: Snapshot) -> List[Distribution]:
     """The installed MindSpore distributions, under whatever name."""
     return [d for d in snapshot.active.values() if is_framework(d.name)]
+
+
+def provided_by(snapshot: Snapshot, name: str) -> Optional[Distribution]:
+    """The installed distribution that provides ``name``'s package: ``name`` itself, or for
+    ``mindspore`` the MindSpore build installed under another name (mindspore-dev, -gpu,
+    -ascend). For checks that ask "is MindSpore installed" (a recipe's `mindspore` entry)."""
+    dist = snapshot.get(name)
+    if dist is not None or canonical_name(name) != FRAMEWORK_PACKAGE:
+        return dist
+    aliases = framework_distributions(snapshot)
+    return aliases[0] if aliases else None
 
 
 def _top_level(snapshot: Snapshot, dist: Distribution) -> Tuple[str, ...]:
