@@ -43,11 +43,14 @@ def _module(name):
 class MindnlpPlan(object):
     """The GPT classes found and how to train them: ``kind`` picks the builder in BUILDERS."""
 
-    def __init__(self, kind, config_class, model_class, api):
+    def __init__(self, kind, config_class, model_class, api, eager=None):
         self.kind = kind  # a key of BUILDERS: torch | core | cell
         self.config_class = config_class
         self.model_class = model_class
         self.api = api  # one line for the report: which classes, which training API
+        # why the lab never compiles this generation's training step (then the compiled
+        # stage is skipped with this reason); None: the lab can compile it, test it
+        self.eager = eager
 
 
 # --- discovery: each returns a plan, or None after saying in ``tried`` what it looked for
@@ -104,7 +107,10 @@ def discover_cell_transformers(tried):
     if tf is not None and hasattr(tf, "GPTForSequenceClassification"):
         return MindnlpPlan("cell", tf.GPTConfig, tf.GPTForSequenceClassification,
                            "mindnlp.transformers.GPTForSequenceClassification (nn.Cell: "
-                           "mindspore.value_and_grad, nn.Adam)")
+                           "mindspore.value_and_grad, nn.Adam)",
+                           eager="the 0.2-0.3 labs train eagerly (0.2's Trainer(jit=False), "
+                                 "0.3's Hugging Face-style Trainer has no jit): no compiled "
+                                 "step to test")
     tried.append("mindnlp.transformers.GPTForSequenceClassification")
     return None
 
@@ -195,7 +201,11 @@ def build_cell_backend(state, plan):
                 table = self.model.transformer.tokens_embed.embedding_table
             return pooled, self.lm(self.reshape(h, (b * t, d)), table)
 
-    return MindSporeBackend(state, LabGPT, loss_cell_class(ms), plan.api)
+    backend = MindSporeBackend(state, LabGPT, loss_cell_class(ms), plan.api)
+    if plan.eager:
+        backend.can_compile = False
+        backend.no_compile_reason = plan.eager
+    return backend
 
 
 class ModuleBackend(object):

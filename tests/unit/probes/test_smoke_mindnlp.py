@@ -41,6 +41,7 @@ def test_mindnlp_0_3_is_trained_as_cells(monkeypatch):
     plan = mn.choose_mindnlp_backend(None, "0.3.1")
     assert (plan.kind, plan.config_class, plan.model_class) == ("cell", Config, Model)
     assert plan.api.startswith("mindnlp.transformers.GPTForSequenceClassification")
+    assert "train eagerly" in plan.eager  # the compiled stage is skipped: the lab never jits
 
 
 def test_mindnlp_0_4_needs_mindnlp_core(monkeypatch):
