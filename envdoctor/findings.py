@@ -339,9 +339,53 @@ CODES = _codes(
             "well above chance, the compiled step matched the eager one and a checkpoint "
             "round-tripped. The finding gives the device, the numbers and the time taken."),
     # --- codes: one framework per environment (ED110-ED119), issue 12
+    CodeDoc("ED110", "environment", E, "Two MindSpore distributions share one mindspore/ folder",
+            "MindSpore is published as `mindspore`, `mindspore-dev`, `mindspore-gpu`, "
+            "`mindspore-ascend`, `mindspore-cuda11-dev` and more, and each installs the same "
+            "`mindspore/` package. pip treats them as unrelated projects: `Requires-Dist: "
+            "mindspore` (mindnlp's) is not met by `mindspore-dev`, so `pip install mindnlp` "
+            "after a `-dev` build installs `mindspore` over it. The folder then holds files of "
+            "two builds, `import mindspore` fails (e.g. `cannot import name 'Tensor' from "
+            "'mindspore._c_expression'`) or runs a mix, and `pip check` is clean.\n"
+            "Fix: uninstall all of them, then reinstall the one you want with --no-deps; install "
+            "MindNLP with --no-deps after it (the fix line gives the commands)."),
+    CodeDoc("ED111", "environment", W, "Two distributions install the same top-level package",
+            "Two differently named distributions both list one top-level package (top_level.txt "
+            "or their RECORD): the one installed last overwrote the other's files, and "
+            "uninstalling either removes files the other needs.\n"
+            "Fix: uninstall both and reinstall the one you need."),
+    CodeDoc("ED112", "requirements", I, "A requirement on mindspore is provided under another name",
+            "A distribution requires `mindspore` (mindnlp 0.4 declares `mindspore>=2.2.14`) "
+            "and a MindSpore build is installed as `mindspore-dev`, `-gpu` or `-ascend`. pip "
+            "and `pip check` count only the name `mindspore`, so they report the requirement "
+            "as missing (ED102) or wrong (ED101); this finding says which installed build "
+            "provides the package and whether its version fits. Never satisfy it by installing "
+            "`mindspore` (ED110); install the dependent with --no-deps."),
 
 
     # --- codes: Ascend / CANN fit (ED531-ED549), issue 12
+    CodeDoc("ED531", "devices", W, "CANN is not the release this MindSpore is published for",
+            "Each MindSpore release is built against one CANN release, named on its install "
+            "page (2.4.1: CANN 8.0.RC3; 2.5.0: 8.0.0; 2.6.0: 8.1.RC1; table and sources in "
+            "envdoctor/ascend.py). With another CANN, `import mindspore` works and the Ascend "
+            "device fails later. Said only when MindSpore's own compiler check (ED512) cannot "
+            "be compared. The fix names the CANN to install, or the MindSpore release made for "
+            "the installed CANN."),
+    CodeDoc("ED532", "devices", W, "Ascend NPU driver older than the installed CANN needs",
+            "A CANN release runs on the Ascend HDK (npu-driver, npu-firmware) of its own "
+            "solution or a newer one (CANN 8.0.0 with 24.1.0, 8.0.RC3 with 24.1.RC3, 8.1.RC1 "
+            "with 25.0.RC1). The driver version comes from `npu-smi info` or "
+            "/usr/local/Ascend/driver/version.info."),
+    CodeDoc("ED533", "devices", W, "MindSpore for Ascend published for other Pythons",
+            "The Ascend wheels of a MindSpore release exist for a few Pythons (2.2: 3.7-3.9; "
+            "2.3: 3.8-3.10; 2.4-2.7.1: 3.9-3.11; 2.7.2-2.9: 3.9-3.12; 2.10: 3.10-3.12)."),
+    CodeDoc("ED534", "devices", I, "MindSpore, CANN and driver are a documented set",
+            "The installed MindSpore, the CANN release and the NPU driver match the pairing "
+            "MindSpore documents."),
+    CodeDoc("ED535", "devices", I, "No documented CANN pairing for this MindSpore",
+            "envdoctor's table has no CANN and driver release for this MindSpore line (2.8, "
+            "2.10: none found in the public install pages); only MindSpore's own accepted "
+            "compiler versions (ED512) apply."),
 
 
     # --- codes: explain's mechanisms (ED401-ED499), issue 13

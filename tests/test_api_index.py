@@ -77,7 +77,7 @@ def test_truncate_in_mindspore_200_not_in_the_prerelease(index):
     ("mindnlp.models", "GPTForSequenceClassification",
      ["0.1.1 (git tag v0.1.1)", "0.2.0", "0.2.1", "0.2.2"]),
     ("mindnlp.transformers", "GPTTokenizer", MINDNLP_PYPI[1:8]),
-    ("mindnlp.transformers", "OpenAIGPTTokenizer", ["0.4.0", "0.4.1"]),
+    ("mindnlp.transformers", "OpenAIGPTTokenizer", ["0.4.0", "0.4.1", "0.5.0", "0.5.1"]),
     ("mindnlp.engine", "Evaluator", MINDNLP_PYPI[:6] + ["0.1.1 (git tag v0.1.1)"]),
     ("mindnlp.engine", "TrainingArguments", MINDNLP_PYPI[6:10]),
     ("mindnlp.engine.callbacks", "BestModelCallback",
@@ -91,14 +91,96 @@ def test_lab_symbols_per_mindnlp_release(index, module, name, has):
         sorted(has, key=version_key)
 
 
-def test_mindnlp05_transformers_is_a_proxy_of_hf_transformers(index):
+def test_mindnlp05_transformers_is_resolved_through_its_proxy(index):
+    """mindnlp 0.5's mindnlp.transformers replaces itself with a lazy view of transformers:
+    the index records the names of the transformers release it was resolved with, so a
+    static check answers for it (and says mindnlp.engine is gone in 0.5)."""
     nlp = index.packages["mindnlp"]
     got = status(index, "mindnlp", "mindnlp.transformers", "OpenAIGPTTokenizer")
-    assert got["unknown"] == ["0.5.0", "0.5.1"]  # not "lacks": names come from transformers
+    assert got["has"] == ["0.4.0", "0.4.1", "0.5.0", "0.5.1"] and not got["unknown"]
+    assert status(index, "mindnlp", "mindnlp.transformers", "NoSuchModelClass")["lacks"][-2:] \
+        == ["0.5.0", "0.5.1"]
+    assert "0.5.1" in status(index, "mindnlp", "mindnlp.transformers", "Trainer")["has"]
+    engine = status(index, "mindnlp", "mindnlp.engine", "Trainer")
+    assert "0.4.0" in engine["has"] and engine["no_module"] == ["0.5.0", "0.5.1"]
     last = nlp.infos[-1]
-    assert "mindnlp.transformers" in last.dynamic
-    assert "transformers" in last.open["mindnlp.transformers"]
+    assert "mindnlp.transformers" not in last.dynamic
+    assert "mindnlp.transformers" not in last.open
+    assert last.proxies == {"mindnlp.transformers": "transformers==4.56.2"}
     assert "mindtorch" in last.modules and "mindtorch" in nlp.tops()
+
+
+def test_lazy_proxy_resolved_from_a_local_wheel(tmp_path):
+    """A fake transformers with an _import_structure, TYPE_CHECKING imports and a models/
+    folder of __all__ lists, and a mindnlp whose transformers module is a lazy proxy of it."""
+    links = tmp_path / "links"
+    build_wheel(links, "transformers", "9.1.0", files={
+        "transformers/__init__.py": textwrap.dedent("""\
+            from typing import TYPE_CHECKING
+            _import_structure = {"trainer": ["Trainer"]}
+            if TYPE_CHECKING:
+                from .trainer import Trainer as Trainer
+            else:
+                import sys
+                sys.modules[__name__] = _LazyModule(__name__, __file__, _import_structure)
+            """),
+        "transformers/trainer.py": "class Trainer: pass\n",
+        "transformers/models/__init__.py": "",
+        "transformers/models/openai/__init__.py": "",
+        "transformers/models/openai/tokenization_openai.py":
+            "class OpenAIGPTTokenizer: pass\n__all__ = ['OpenAIGPTTokenizer']\n",
+        "transformers/models/openai/modeling_tf_openai.py":
+            "class TFOpenAIGPTModel: pass\n__all__ = ['TFOpenAIGPTModel']\n"})
+    build_wheel(links, "mindnlp", "9.5.0", files={
+        "mindnlp/__init__.py": "",
+        "mindnlp/transformers/__init__.py": textwrap.dedent("""\
+            import sys
+            import transformers
+            from mindnlp.utils import _LazyModule
+            sys.modules[__name__] = _LazyModule('transformers', transformers.__file__,
+                                                transformers._import_structure)
+            """)})
+    out = tmp_path / "index.json"
+    base = ["matrix", "api-index", "--packages", "mindnlp", "--versions", "9.5.0",
+            "--find-links", str(links), "--cache", str(tmp_path / "cache"), "-o", str(out)]
+    proc = envdoctor(*base + ["--proxy", "transformers==9.1.0"])
+    assert proc.returncode == 0, proc.stderr
+    assert "resolved mindnlp.transformers as transformers==9.1.0" in proc.stderr
+    pkg = load_api_index(str(out)).packages["mindnlp"]
+    assert pkg.infos[0].proxies == {"mindnlp.transformers": "transformers==9.1.0"}
+    look = lambda name: {k: v for k, v in pkg.symbol_status("mindnlp.transformers", name).items()
+                         if v}
+    assert look("OpenAIGPTTokenizer") == {"has": {0}}
+    assert look("Trainer") == {"has": {0}}
+    assert look("TFOpenAIGPTModel") == {"lacks": {0}}  # TensorFlow classes are gated off
+    assert '"proxies"' in out.read_text()
+    # without a pin for it, the proxy stays unknown, as before
+    proc = envdoctor(*base + ["--proxy", "peft==1.0", "--fresh"])
+    assert proc.returncode == 0, proc.stderr
+    pkg = load_api_index(str(out)).packages["mindnlp"]
+    assert {k: v for k, v in pkg.symbol_status("mindnlp.transformers", "Trainer").items()
+            if v} == {"unknown": {0}}
+    assert '"proxies"' not in out.read_text()
+
+
+def test_committed_index_covers_every_framework_release_the_index_serves(index):
+    """Every mindspore 2.7-2.10 release on PyPI, 2.0.0, and the mindspore-dev builds of
+    2.5 / 2.6 (the only 2.1-2.6 MindSpore the index has), under their own dist name."""
+    ms = index.packages["mindspore"]
+    labels = [v.label for v in ms.versions]
+    for version in ("2.0.0", "2.7.0rc1", "2.7.0", "2.7.1", "2.7.1.post1", "2.7.2", "2.8.0",
+                    "2.9.0", "2.10.0"):
+        assert version in labels, version
+    dev = [v for v in ms.versions if v.dist == "mindspore-dev"]
+    assert [v.version for v in dev] == ["2.5.0.dev20250119", "2.5.0.dev20250126",
+                                        "2.5.0.dev20250202", "2.6.0.dev20250316",
+                                        "2.6.0.dev20250323"]
+    assert dev[2].requirement() == "mindspore-dev==2.5.0.dev20250202"
+    # mindspore.set_device (what the current lab calls) arrived with 2.5: the dev builds
+    # have it, 2.0.0 lacks it
+    got = status(index, "mindspore", "mindspore", "set_device")
+    assert got["lacks"] == ["2.0.0.dev20221108 (mindspore-cuda11-dev)", "2.0.0"]
+    assert got["has"][0] == "2.5.0.dev20250119 (mindspore-dev)" and got["has"][-1] == "2.10.0"
 
 
 def test_compiled_modules_are_listed_but_not_read(index):

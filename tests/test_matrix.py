@@ -110,3 +110,23 @@ def test_cli_lint_and_check_report_bad_matrix_with_exit_2(tmp_path):
     assert proc.returncode == 2 and "m.yaml:3: rule 'a-b': verdict" in proc.stderr
     ok = envdoctor("matrix", "lint")
     assert ok.returncode == 0 and "rules OK" in ok.stdout
+
+
+def test_verified_era_rules_match_the_sets_they_were_made_from():
+    """The 2024-2025 lab sets: mindspore-dev 2.5 + mindnlp 0.4.0 works, 2.6 breaks, and the
+    broken rule's fix is the working 2.5 set, installed with the framework held."""
+    rules = {r.id: r for r in load_matrix(matrix_path()).rules}
+    stack = dict(mindnlp="0.4.0", tokenizers="0.19.1", datasets="4.5.0", numpy="1.26.4")
+    works = snapshot(python="3.9.18", **dict(stack, **{"mindspore-dev": "2.5.0.dev20250202"}))
+    broken = snapshot(python="3.9.18", **dict(stack, **{"mindspore-dev": "2.6.0.dev20250323"}))
+    good = rules["verified-msdev250-0202-mindnlp040-py39"]
+    bad = rules["verified-msdev260-0323-mindnlp040-py39"]
+    assert good.verdict == "works" and good.applies(works) and not good.applies(broken)
+    assert bad.applies(broken) and not bad.applies(works)
+    assert "mindspore-dev==2.5.0.dev20250202" in bad.fix_requirements
+    assert "--no-deps" in bad.fix_text
+    # plain pip's mix (mindspore laid over mindspore-dev) is its own broken rule
+    mixed = snapshot(python="3.9.18", **dict(stack, mindspore="2.9.0",
+                                             **{"mindspore-dev": "2.5.0.dev20250202"}))
+    layered = rules["verified-msdev250-0202-mindnlp040-plainpip-py39"]
+    assert layered.verdict == "broken" and layered.applies(mixed)

@@ -453,3 +453,35 @@ def test_error_line_keeps_the_cause_a_wrapper_announces():
                   "Failed to import b because (look up):\nNo module named 'torch'\nmore")
     assert _error_line(nested) == ("RuntimeError: Failed to import a because (look up): "
                                    "No module named 'torch'")
+
+
+def test_lab_recipes_of_the_verification_take_precedence(tmp_path):
+    from envdoctor.recipes import load_recipe
+    from envdoctor.verify.harness import Settings, recipe_argument
+
+    labs = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                        "verification", "labs")
+    settings = Settings(workdir=str(tmp_path), evidence=str(tmp_path), root=str(tmp_path),
+                        labs=labs)
+    path = recipe_argument("gpt-imdb-2025", settings)
+    assert path == os.path.join(labs, "gpt-imdb-2025.yaml")
+    recipe = load_recipe(path)
+    # exactly the 2025 notebook's imports (a931492), engine included
+    assert "mindnlp.engine.trainer.Trainer" in recipe.symbols
+    assert "mindnlp.engine.utils.EvalPrediction" in recipe.symbols
+    assert "mindnlp.transformers.OpenAIGPTTokenizer" in recipe.symbols
+    assert recipe_argument("gpt-imdb", settings) == "gpt-imdb"  # bundled: by name
+    assert recipe_argument(None, settings) == "none"
+    for name in ("gpt-imdb-2024-06", "gpt-imdb-2024-08"):
+        assert load_recipe(recipe_argument(name, settings)).name == name
+
+
+def test_every_combo_recipe_resolves():
+    from envdoctor.recipes import find_recipe
+
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    combos = load_combos(os.path.join(here, "verification", "combos.yaml"))
+    for combo in combos.combos:
+        if combo.recipe:
+            lab = os.path.join(here, "verification", "labs", combo.recipe + ".yaml")
+            assert os.path.isfile(lab) or find_recipe(combo.recipe) is not None, combo.id

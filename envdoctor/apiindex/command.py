@@ -1,13 +1,18 @@
+from __future__ import annotations
 """``envdoctor matrix api-index``: download, read, and write the index (for maintainers)."""
 
 import os
 import sys
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-__all__ = ["add_arguments", "run_command", "plan_versions"]
+__all__ = ["add_arguments", "run_command", "plan_versions", "resolve_proxies", "DEFAULT_PROXIES"]
 
 DEFAULT_MAX_DEPTH = 4  # keep in step with reader.DEFAULT_MAX_DEPTH (not imported: --help stays fast)
 BIG_WHEEL = 100 * 1024 * 1024  # downloaded wheels above this are deleted after indexing
+# The release whose names a lazy proxy module is resolved with: mindnlp 0.5's
+# mindnlp.transformers is transformers itself (>=4.55 declared, no upper bound); 4.56.2 is
+# the transformers of the verified gpt-imdb lock (recipes/locks/gpt-imdb-py3.11-*.txt).
+DEFAULT_PROXIES = ("transformers==4.56.2",)
 
 
 def add_arguments(parser: Any) -> None:
@@ -47,6 +52,11 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument("--keep-wheels", action="store_true",
                         help="keep downloaded wheels over 100 MB (default: delete after "
                              "indexing; wheels found via --find-links are never deleted)")
+    parser.add_argument("--proxy", action="append", default=[], metavar="DIST==VERSION",
+                        help="resolve a lazy proxy module of DIST (mindnlp 0.5's "
+                             "mindnlp.transformers is transformers) with the names of this "
+                             "release, read from its wheel (repeatable; default %s)"
+                             % ", ".join(DEFAULT_PROXIES))
     parser.add_argument("--fresh", action="store_true",
                         help="start a new file instead of updating the existing one")
     parser.add_argument("--dry-run", action="store_true",
@@ -70,9 +80,9 @@ def plan_versions(packages: Sequence[str], versions: Optional[str], existing: An
     lister = lister or index_versions
 
     items = _split(versions)
-    plan = []  # type: List[Tuple[str, str, str]]
+    plan: List[Tuple[str, str, str]] = []
     for family in packages:
-        wanted = []  # type: List[Tuple[str, str]]
+        wanted: List[Tuple[str, str]] = []
         if not items:
             have = set(e.label for e in existing.packages[family].versions) \
                 if family in existing.packages else set()
@@ -166,6 +176,8 @@ def run_command(args: Any) -> int:
             downloaded = True
         log("reading %s" % path)
         entry, info = index_wheel(path, family, modules, args.max_depth)
+        info = resolve_proxies(info, args.proxy or list(DEFAULT_PROXIES), folders, cache,
+                               args.find_links, log)
         index = index.with_version(family, entry, info)
         save(index)
         log("indexed %s %s: %d modules, %d lab modules" % (family, entry.label,
@@ -177,6 +189,38 @@ def run_command(args: Any) -> int:
             log("deleted %s (%d MB; --keep-wheels keeps it)" % (path, size // (1 << 20)))
     _summary(index, output)
     return EXIT_OK
+
+
+def resolve_proxies(info: Any, pins: Sequence[str], folders: Sequence[str], cache: str,
+                    find_links: Sequence[str], log: Callable[[str], None]) -> Any:
+    """Replace each lazy proxy module's unknown names (``dynamic`` + ``open``) by the names of
+    the pinned release of the package it stands for, recorded under ``proxies``."""
+    import dataclasses
+
+    from envdoctor.apiindex.fetch import PLATFORM_TRIES, PYTHON_TRIES, download_wheel, find_wheel
+    from envdoctor.apiindex.reader import lazy_exports, proxied_distributions
+    from envdoctor.snapshot import canonical_name
+
+    wanted: Dict[str, str] = {}
+    for pin in pins:
+        dist, _, version = pin.partition("==")
+        if dist.strip() and version.strip():
+            wanted[canonical_name(dist.strip())] = version.strip()
+    exports, open_ = dict(info.exports), dict(info.open)
+    dynamic, proxies = set(info.dynamic), dict(info.proxies)
+    for module, target in proxied_distributions(info).items():
+        version = wanted.get(canonical_name(target))
+        if version is None:
+            continue
+        path = find_wheel(target, version, folders) or download_wheel(
+            target, version, cache, find_links, list(PYTHON_TRIES), list(PLATFORM_TRIES), log=log)
+        exports[module] = lazy_exports(path, target.replace("-", "_"))
+        open_.pop(module, None)
+        dynamic.discard(module)
+        proxies[module] = "%s==%s" % (target, version)
+        log("resolved %s as %s==%s: %d names" % (module, target, version, len(exports[module])))
+    return dataclasses.replace(info, exports=exports, open=open_, dynamic=frozenset(dynamic),
+                               proxies=proxies)
 
 
 def _summary(index: Any, output: str) -> None:

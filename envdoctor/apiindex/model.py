@@ -43,6 +43,9 @@ class VersionInfo:
     exports: Dict[str, FrozenSet[str]] = field(default_factory=dict)
     open: Dict[str, FrozenSet[str]] = field(default_factory=dict)  # module -> external stars
     dynamic: FrozenSet[str] = frozenset()  # module whose names cannot be known statically
+    # lazy proxy module -> the release of the distribution whose names it was resolved with
+    # ("transformers==4.56.2"): mindnlp 0.5's mindnlp.transformers is transformers
+    proxies: Dict[str, str] = field(default_factory=dict)
 
 
 def version_key(label: str) -> Tuple[Any, ...]:
@@ -226,6 +229,7 @@ def _encode_package(pkg: PackageIndex) -> Dict[str, Any]:
     exports = {}  # type: Dict[str, Dict[str, Set[int]]]
     open_ = {}  # type: Dict[str, Dict[str, Set[int]]]
     dynamic = {}  # type: Dict[str, Set[int]]
+    proxies = {}  # type: Dict[str, Dict[str, Set[int]]]
     for i, info in enumerate(pkg.infos):
         for mod in info.modules:
             modules.setdefault(mod, set()).add(i)
@@ -241,7 +245,9 @@ def _encode_package(pkg: PackageIndex) -> Dict[str, Any]:
                 open_.setdefault(mod, {}).setdefault(target, set()).add(i)
         for mod in info.dynamic:
             dynamic.setdefault(mod, set()).add(i)
-    return {
+        for mod, release in info.proxies.items():
+            proxies.setdefault(mod, {}).setdefault(release, set()).add(i)
+    out = {
         "versions": [e.to_dict() for e in pkg.versions],
         "modules": _grouped(modules),
         "compiled": _grouped(compiled),
@@ -250,6 +256,9 @@ def _encode_package(pkg: PackageIndex) -> Dict[str, Any]:
         "open": {k: _grouped(v) for k, v in sorted(open_.items())},
         "exports": {k: _grouped(v) for k, v in sorted(exports.items())},
     }
+    if proxies:  # additive (schema 1 readers ignore it): written only when there are any
+        out["proxies"] = {k: _grouped(v) for k, v in sorted(proxies.items())}
+    return out
 
 
 def _spread(groups: Any, n: int, add: Callable[[int, str], None]) -> None:
@@ -275,6 +284,7 @@ def _decode_package(path: str, name: str, data: Any) -> PackageIndex:
         dynamic = [set() for _ in range(n)]  # type: List[Set[str]]
         exports = [{} for _ in range(n)]  # type: List[Dict[str, Set[str]]]
         open_ = [{} for _ in range(n)]  # type: List[Dict[str, Set[str]]]
+        proxies = [{} for _ in range(n)]  # type: List[Dict[str, str]]
         _spread(data.get("modules"), n, lambda i, m: modules[i].add(m))
         _spread(data.get("compiled"), n, lambda i, m: compiled[i].add(m))
         _spread(data.get("dynamic"), n, lambda i, m: dynamic[i].add(m))
@@ -283,12 +293,14 @@ def _decode_package(path: str, name: str, data: Any) -> PackageIndex:
             _spread(groups, n, lambda i, sym, mod=mod: exports[i].setdefault(mod, set()).add(sym))
         for mod, groups in (data.get("open") or {}).items():
             _spread(groups, n, lambda i, ext, mod=mod: open_[i].setdefault(mod, set()).add(ext))
+        for mod, groups in (data.get("proxies") or {}).items():
+            _spread(groups, n, lambda i, rel, mod=mod: proxies[i].__setitem__(mod, rel))
     except (IndexError, TypeError, ValueError, AttributeError, KeyError) as exc:
         raise ApiIndexError("%s: package %r is malformed: %s" % (path, name, exc))
     infos = tuple(VersionInfo(frozenset(modules[i]), frozenset(compiled[i]),
                               {k: frozenset(v) for k, v in exports[i].items()},
                               {k: frozenset(v) for k, v in open_[i].items()},
-                              frozenset(dynamic[i])) for i in range(n))
+                              frozenset(dynamic[i]), dict(proxies[i])) for i in range(n))
     return PackageIndex(name, versions, infos)
 
 

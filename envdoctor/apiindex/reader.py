@@ -17,7 +17,7 @@ import re
 import subprocess
 import sys
 import zipfile
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from envdoctor.apiindex.model import ApiIndexError, VersionEntry, VersionInfo
 
@@ -35,6 +35,8 @@ __all__ = [
     "index_wheel",
     "index_source",
     "sha256_of",
+    "lazy_exports",
+    "proxied_distributions",
 ]
 
 
@@ -507,6 +509,63 @@ def analyse_tree(tree: SourceTree, family: str, modules: Optional[Sequence[str]]
         if scan.dynamic:
             dynamic.add(mod)
     return VersionInfo(frozenset(listed), compiled, exports, open_, frozenset(dynamic))
+
+# Files of a lazily imported models folder that the lazy tables leave out or gate behind
+# another framework (transformers: TensorFlow and Flax classes, conversion scripts).
+_LAZY_SKIP = re.compile(r"^(modeling_tf_|modeling_flax_|convert_|__init__$|__main__$)")
+
+
+def _literal_all(tree: SourceTree, path: str) -> Set[str]:
+    """The names of a file's top-level ``__all__ = [...]`` literal (empty when it has none)."""
+    try:
+        module = ast.parse(tree.read(path))
+    except (SyntaxError, ValueError):
+        return set()
+    names = set()  # type: Set[str]
+    for node in module.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__"
+                                                for t in node.targets):
+            try:
+                value = ast.literal_eval(node.value)
+            except ValueError:
+                continue
+            names.update(n for n in value if isinstance(n, str))
+    return names
+
+
+def lazy_exports(path: str, top: str) -> FrozenSet[str]:
+    """The public names a lazily importing package (``transformers``) exposes at its top,
+    read from its wheel without importing it: the names its ``__init__`` binds (including
+    the ``if TYPE_CHECKING:`` imports that mirror its ``_import_structure``) and the
+    ``__all__`` of every module under ``TOP/models/*/`` (what ``define_import_structure``
+    collects), TensorFlow and Flax modules left out."""
+    tree = ZipTree(path)
+    try:
+        analyser = _Analyser(tree, [top])
+        if not analyser.exists(top):
+            raise ApiIndexError("%s has no package %r" % (path, top))
+        names = set(n for n in analyser.scan(top).names if not n.startswith("_"))
+        pattern = re.compile(r"^%s/models/[^/]+/([^/]+)\.py$" % re.escape(top))
+        for name in tree.names():
+            found = pattern.match(name)
+            if found and not _LAZY_SKIP.match(found.group(1)):
+                names.update(n for n in _literal_all(tree, name) if not n.startswith("_"))
+        return frozenset(names)
+    finally:
+        tree.close()
+
+
+def proxied_distributions(info: VersionInfo) -> Dict[str, str]:
+    """Lazy proxy modules of a release and the outside package each stands for: a module
+    that replaces itself in ``sys.modules`` with a lazy view of one other package
+    (mindnlp 0.5: ``mindnlp.transformers`` -> ``transformers``)."""
+    out = {}  # type: Dict[str, str]
+    for mod in sorted(info.dynamic):
+        targets = sorted(info.open.get(mod, ()))
+        if len(targets) == 1 and "." not in targets[0]:
+            out[mod] = targets[0]
+    return out
+
 
 def sha256_of(path: str) -> str:
     digest = hashlib.sha256()

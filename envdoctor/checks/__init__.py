@@ -15,8 +15,8 @@ from packaging.utils import canonicalize_name
 # CheckContext first: a check module that still imports it from this package (rather than
 # from checks.context) then finds it while the package is being initialised.
 from envdoctor.checks.context import CheckContext
-from envdoctor.checks import (devices, environment, lab, matrix_rules, recipe,
-                              requirement_files, requirements)
+from envdoctor.checks import (ascend, devices, environment, framework, lab, matrix_rules,
+                              recipe, requirement_files, requirements)
 from envdoctor import safety
 from envdoctor.findings import Evidence, Finding, Severity
 
@@ -24,9 +24,12 @@ __all__ = ["CheckContext", "CheckFn", "run_checks", "fold_duplicates", "CHECKS"]
 
 CheckFn = Callable[[CheckContext], List[Finding]]
 
-# In the order they run; devices.check reports ED5xx, lab.check ED8xx, safety.check ED950.
-CHECKS = (requirements.check, environment.check, matrix_rules.check, recipe.check,
-          requirement_files.check, devices.check, lab.check, safety.check)  # type: Sequence[CheckFn]
+# In the order they run: ED1xx-ED3xx, devices ED5xx, framework ED110-ED119, Ascend fit
+# ED531-ED549, the lab ED8xx, safety ED950.
+CHECKS: Sequence[CheckFn] = (
+    requirements.check, environment.check, matrix_rules.check, recipe.check,
+    requirement_files.check, devices.check, framework.check, ascend.check, lab.check,
+    safety.check)
 
 
 def run_checks(context: CheckContext, checks: Optional[Sequence[CheckFn]] = None

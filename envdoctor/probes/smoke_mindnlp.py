@@ -5,14 +5,15 @@ MindNLP changed its API with nearly every minor release, so the API is found by 
 by version number (the 0.1.1 on PyPI and the git tag v0.1.1 differ):
 
     0.5.x   transformers on mindtorch (``import torch`` gives mindtorch)  -> kind "torch"
-    0.4.x   mindnlp.transformers over mindnlp.core (torch-like modules)  -> kind "core"
+    0.4.x   mindnlp.engine.Trainer over mindnlp.core modules (the lab's) -> kind "trainer"
+            (without mindnlp.engine: torch-like mindnlp.core modules)    -> kind "core"
     0.2-0.3 mindnlp.transformers, nn.Cell models                          -> kind "cell"
     0.1.x   mindnlp.models, nn.Cell models                                -> kind "cell"
 
 The seam, for a new generation or a new way to train one (say ``mindnlp.engine.Trainer``):
 write a ``discover_*(tried) -> MindnlpPlan or None`` and put it in ``DISCOVERERS`` (tried in
 order, newest API first), and a ``build(state, plan) -> backend`` under the plan's kind in
-``BUILDERS``. A backend has the interface described in ``smoke_ms``.
+``BUILDERS``. 0.4 with ``mindnlp.engine`` trains through the lab's Trainer (kind "trainer"). A backend has the interface described in ``smoke_ms``.
 """
 
 import os
@@ -29,7 +30,7 @@ except ImportError:  # run by the target from this folder
     from smoke_protocol import Failed
 
 __all__ = ["MindnlpPlan", "DISCOVERERS", "BUILDERS", "choose_mindnlp_backend",
-           "build_mindnlp_backend", "gpt_config", "ModuleBackend"]
+           "build_mindnlp_backend", "gpt_config", "ModuleBackend", "TrainerBackend"]
 
 
 def _module(name):
@@ -42,11 +43,14 @@ def _module(name):
 class MindnlpPlan(object):
     """The GPT classes found and how to train them: ``kind`` picks the builder in BUILDERS."""
 
-    def __init__(self, kind, config_class, model_class, api):
+    def __init__(self, kind, config_class, model_class, api, eager=None):
         self.kind = kind  # a key of BUILDERS: torch | core | cell
         self.config_class = config_class
         self.model_class = model_class
         self.api = api  # one line for the report: which classes, which training API
+        # why the lab never compiles this generation's training step (then the compiled
+        # stage is skipped with this reason); None: the lab can compile it, test it
+        self.eager = eager
 
 
 # --- discovery: each returns a plan, or None after saying in ``tried`` what it looked for
@@ -64,6 +68,24 @@ def discover_mindtorch(tried):
                            "(transformers on mindtorch: mindtorch.autograd.value_and_grad, "
                            "torch.optim.AdamW)")
     tried.append("mindnlp.transformers.OpenAIGPTForSequenceClassification (mindtorch)")
+    return None
+
+
+def discover_engine_trainer(tried):
+    """0.4.x as the course's 2024-08..2025 lab trains it: ``mindnlp.engine.Trainer`` with
+    ``TrainingArguments`` (Hugging Face style) over the OpenAIGPT* classes of
+    mindnlp.transformers, which are mindnlp.core modules."""
+    engine = _module("mindnlp.engine")
+    tf = _module("mindnlp.transformers")
+    if engine is not None and hasattr(engine, "Trainer") and hasattr(engine, "TrainingArguments") \
+            and tf is not None and hasattr(tf, "OpenAIGPTForSequenceClassification") \
+            and _module("mindnlp.core") is not None:
+        return MindnlpPlan("trainer", tf.OpenAIGPTConfig, tf.OpenAIGPTForSequenceClassification,
+                           "mindnlp.engine.Trainer + TrainingArguments over "
+                           "mindnlp.transformers.OpenAIGPTForSequenceClassification "
+                           "(Trainer.training_step, the Trainer's optimizer)")
+    tried.append("mindnlp.engine.Trainer with "
+                 "mindnlp.transformers.OpenAIGPTForSequenceClassification")
     return None
 
 
@@ -85,7 +107,10 @@ def discover_cell_transformers(tried):
     if tf is not None and hasattr(tf, "GPTForSequenceClassification"):
         return MindnlpPlan("cell", tf.GPTConfig, tf.GPTForSequenceClassification,
                            "mindnlp.transformers.GPTForSequenceClassification (nn.Cell: "
-                           "mindspore.value_and_grad, nn.Adam)")
+                           "mindspore.value_and_grad, nn.Adam)",
+                           eager="the 0.2-0.3 labs train eagerly (0.2's Trainer(jit=False), "
+                                 "0.3's Hugging Face-style Trainer has no jit): no compiled "
+                                 "step to test")
     tried.append("mindnlp.transformers.GPTForSequenceClassification")
     return None
 
@@ -105,8 +130,8 @@ def discover_cell_models(tried):
 
 
 # Newest API first: the first plan found is used.
-DISCOVERERS = [discover_mindtorch, discover_core, discover_cell_transformers,
-               discover_cell_models]
+DISCOVERERS = [discover_mindtorch, discover_engine_trainer, discover_core,
+               discover_cell_transformers, discover_cell_models]
 
 
 def choose_mindnlp_backend(state, version):
@@ -176,7 +201,11 @@ def build_cell_backend(state, plan):
                 table = self.model.transformer.tokens_embed.embedding_table
             return pooled, self.lm(self.reshape(h, (b * t, d)), table)
 
-    return MindSporeBackend(state, LabGPT, loss_cell_class(ms), plan.api)
+    backend = MindSporeBackend(state, LabGPT, loss_cell_class(ms), plan.api)
+    if plan.eager:
+        backend.can_compile = False
+        backend.no_compile_reason = plan.eager
+    return backend
 
 
 class ModuleBackend(object):
@@ -300,6 +329,71 @@ class ModuleBackend(object):
         return path, other, before
 
 
+class TrainerBackend(ModuleBackend):
+    """mindnlp 0.4 trained through the lab's own API: a ``mindnlp.engine.Trainer`` made from
+    ``TrainingArguments``, whose optimizer the Trainer creates; each step is the Trainer's
+    ``training_step`` (value_and_grad of its ``compute_loss``: the model's own loss on
+    ``labels``) and then ``optimizer.step(grads)``, as ``Trainer._inner_training_loop`` does.
+    The forward losses shown beside it (classification, LM) come from the module backend."""
+
+    def __init__(self, state, plan):
+        # ModuleBackend's parts without its optimizer and value_and_grad (0.4.0's
+        # mindnlp.core.autograd has none): the Trainer brings both
+        self.state = state
+        self.plan = plan
+        self.api = plan.api
+        self.np = state.np
+        core = _module("mindnlp.core")
+        self.torch = core
+        self.F = core.nn.functional
+        self.config = gpt_config(state, plan.config_class)
+        self.vocab = state.tokenizer[1]
+        self.net = self.make_net(state.seed)
+        self._cache = {}
+        engine = import_module("mindnlp.engine")
+        cfg = state.config
+        self.arguments = engine.TrainingArguments(
+            output_dir=os.path.join(state.args.workdir, "trainer"),
+            learning_rate=cfg["learning_rate"], weight_decay=0.0,
+            per_device_train_batch_size=cfg["batch_size"], max_steps=cfg["steps"] + 2,
+            save_strategy="no", logging_strategy="no", seed=state.seed)
+        self.trainer = engine.Trainer(model=self.net, args=self.arguments)
+        self.trainer.create_optimizer_and_scheduler(num_training_steps=cfg["steps"] + 2)
+        self.trainer.model_reload = False  # Trainer.train() sets it; training_step reads it
+        self.optimizer = self.trainer.optimizer
+        # the Trainer differentiates with respect to its optimizer's parameters, in this order
+        self.params = [p for group in self.optimizer.param_groups for p in group["params"]]
+        names = dict((id(p), n) for n, p in self.net.named_parameters())
+        self.names = [names.get(id(p), "parameter%d" % i) for i, p in enumerate(self.params)]
+        self.no_compile_reason = ("the lab's mindnlp.engine.Trainer (0.4) trains eagerly: "
+                                  "value_and_grad per step, no compiled step to test")
+
+    def param_values(self):
+        # copies: a parameter's NumPy view changes with the in-place optimizer step
+        return dict((n, to_numpy(p).copy()) for n, p in self.parameters())
+
+    def inputs(self, batch):
+        ids, _, label, _, mask = self.tensors(batch)
+        return {"input_ids": ids, "attention_mask": mask, "labels": label}
+
+    def gradients(self, batch):
+        values = self.losses(batch)
+        loss, grads = self.trainer.training_step(self.net, self.inputs(batch))
+        named = [(n, to_numpy(g)) for n, g in zip(self.names, grads) if g is not None]
+        if not named:
+            raise Failed("Trainer.training_step returned no gradient")
+        return (to_float(loss),) + tuple(values[1:]), named, grads
+
+    def apply(self, grads):
+        self.optimizer.step(grads)
+
+    def step(self, batch):
+        values = self.losses(batch)
+        loss, grads = self.trainer.training_step(self.net, self.inputs(batch))
+        self.optimizer.step(grads)
+        return (to_float(loss),) + tuple(values[1:])
+
+
 def _values(values):
     """(loss, (cls, lm)) or (loss, cls, lm) -> three floats."""
     flat = []
@@ -317,5 +411,6 @@ def _values(values):
 BUILDERS = {
     "torch": ModuleBackend,
     "core": ModuleBackend,
+    "trainer": TrainerBackend,
     "cell": build_cell_backend,
 }

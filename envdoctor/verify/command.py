@@ -158,6 +158,7 @@ def run_command(args: argparse.Namespace) -> int:
         workdir=workdir,
         evidence=os.path.abspath(args.evidence or os.path.dirname(os.path.abspath(combos_path))),
         root=combos_file.root,
+        labs=os.path.join(os.path.dirname(os.path.abspath(combos_path)), "labs"),
         wheels=os.path.abspath(os.path.expanduser(args.wheels or os.path.join(workdir, "wheels"))),
         pip_cache=os.path.abspath(os.path.expanduser(
             args.pip_cache or os.path.join(workdir, "pip-cache"))),

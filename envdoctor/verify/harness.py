@@ -30,7 +30,7 @@ from envdoctor.verify.evidence import (Outcome, check_failures, check_signature,
                                        trim_check, write_meta)
 
 __all__ = ["Settings", "find_python", "find_uv", "preflight", "run_combo", "run_all",
-           "describe_plan", "harvest_candidates", "big_pins"]
+           "describe_plan", "harvest_candidates", "big_pins", "recipe_argument"]
 
 MIN_FREE_BYTES = 6 * 1024 ** 3  # a MindSpore venv takes about 2.5 GB, its downloads more
 _WHEEL_LINE = re.compile(r"(?:Downloading|Using cached)\s+(?:\S*/)?([^\s/]+\.whl)\s+\(([\d.]+)\s*"
@@ -68,6 +68,7 @@ class Settings:
     date: Optional[str] = None
     pythons: Optional[str] = None  # PYENV_ROOT/versions to look in
     pip_config: Optional[str] = None  # PIP_CONFIG_FILE for every pip run (/dev/null: none)
+    labs: Optional[str] = None  # folder of lab recipes (NAME.yaml) that take precedence
 
     @property
     def venvs(self) -> str:
@@ -126,6 +127,18 @@ def _variables(settings: Settings) -> Dict[str, str]:
     values.update(settings.variables)
     values["ROOT"] = settings.root
     return values
+
+
+def recipe_argument(recipe: Optional[str], settings: Settings) -> str:
+    """What ``--recipe`` gets: the labs folder's ``NAME.yaml`` when there is one (the exact
+    imports a lab generation verified with), else the bundled recipe's name."""
+    if not recipe:
+        return "none"
+    if settings.labs:
+        path = os.path.join(settings.labs, recipe + ".yaml")
+        if os.path.isfile(path):
+            return path
+    return recipe
 
 
 def describe_plan(combo: Combo, settings: Settings) -> List[str]:
@@ -469,7 +482,7 @@ def _run_combo(combo: Combo, settings: Settings, base: str, log: Log) -> Outcome
         budget = settings.deep_timeout * 6 + 180
         result = run.run(list(settings.envdoctor) + [
             "check", "--deep", "--json", "--python", run.python,
-            "--recipe", combo.recipe or "none", "--deep-timeout", str(settings.deep_timeout)],
+            "--recipe", recipe_argument(combo.recipe, settings), "--deep-timeout", str(settings.deep_timeout)],
             budget, "envdoctor check --deep (recipe %s)" % (combo.recipe or "none"))
         run.seconds["check"] = round(time.time() - t0, 1)
         report = _json_child(result)

@@ -30,9 +30,9 @@ class Model(object):
 
 def test_discoverers_go_newest_api_first_and_every_kind_has_a_builder():
     assert [d.__name__ for d in mn.DISCOVERERS] == [
-        "discover_mindtorch", "discover_core", "discover_cell_transformers",
-        "discover_cell_models"]
-    assert set(mn.BUILDERS) == {"torch", "core", "cell"}
+        "discover_mindtorch", "discover_engine_trainer", "discover_core",
+        "discover_cell_transformers", "discover_cell_models"]
+    assert set(mn.BUILDERS) == {"torch", "trainer", "core", "cell"}
 
 
 def test_mindnlp_0_3_is_trained_as_cells(monkeypatch):
@@ -41,6 +41,7 @@ def test_mindnlp_0_3_is_trained_as_cells(monkeypatch):
     plan = mn.choose_mindnlp_backend(None, "0.3.1")
     assert (plan.kind, plan.config_class, plan.model_class) == ("cell", Config, Model)
     assert plan.api.startswith("mindnlp.transformers.GPTForSequenceClassification")
+    assert "train eagerly" in plan.eager  # the compiled stage is skipped: the lab never jits
 
 
 def test_mindnlp_0_4_needs_mindnlp_core(monkeypatch):
@@ -49,12 +50,23 @@ def test_mindnlp_0_4_needs_mindnlp_core(monkeypatch):
     assert mn.choose_mindnlp_backend(None, "0.4.0").kind == "core"
 
 
+def test_mindnlp_0_4_with_its_engine_trains_through_the_trainer(monkeypatch):
+    fake = {"OpenAIGPTConfig": Config, "OpenAIGPTForSequenceClassification": Model}
+    _install(monkeypatch, mindnlp={}, **{"mindnlp.transformers": fake, "mindnlp.core": {},
+                                         "mindnlp.engine": {"Trainer": object,
+                                                            "TrainingArguments": object}})
+    plan = mn.choose_mindnlp_backend(None, "0.4.0")
+    assert plan.kind == "trainer" and plan.api.startswith("mindnlp.engine.Trainer")
+    assert mn.BUILDERS["trainer"] is mn.TrainerBackend
+
+
 def test_no_gpt_class_is_a_failed_stage_listing_what_was_looked_for(monkeypatch):
     _install(monkeypatch, mindnlp={}, **{"mindnlp.transformers": {}})
     with pytest.raises(Failed) as info:
         mn.choose_mindnlp_backend(None, "0.9.9")
     assert "mindnlp 0.9.9 imports, but has none of the GPT classes" in info.value.detail
     assert info.value.data["tried"] == [
+        "mindnlp.engine.Trainer with mindnlp.transformers.OpenAIGPTForSequenceClassification",
         "mindnlp.transformers.OpenAIGPTForSequenceClassification (mindnlp.core)",
         "mindnlp.transformers.GPTForSequenceClassification",
         "mindnlp.models.GPTForSequenceClassification"]
