@@ -64,12 +64,14 @@ class Evidence:
         return out
 
 
-def pip_install_command(requirements: Sequence[str], python: Optional[str] = None) -> str:
+def pip_install_command(requirements: Sequence[str], python: Optional[str] = None,
+                        options: Sequence[str] = (), verb: str = "install") -> str:
     """The exact, shell-quoted pip command; ``python -m pip`` so it hits the right interpreter.
 
     Every value is quoted, and ``--`` ends pip's options, so a requirement taken from data
-    (``--requirement=x``, ``-r file``) stays an argument pip refuses, never an option."""
-    prefix = [python or "python", "-m", "pip", "install", "--"]
+    (``--requirement=x``, ``-r file``) stays an argument pip refuses, never an option.
+    ``options`` (``--no-deps``, ``-y``) are envdoctor's own constants, never data."""
+    prefix = [python or "python", "-m", "pip", verb] + list(options) + ["--"]
     return " ".join(shlex.quote(str(p)) for p in prefix + list(requirements))
 
 
@@ -354,13 +356,15 @@ CODES = _codes(
             "or their RECORD): the one installed last overwrote the other's files, and "
             "uninstalling either removes files the other needs.\n"
             "Fix: uninstall both and reinstall the one you need."),
-    CodeDoc("ED112", "requirements", I, "A requirement on mindspore is provided under another name",
+    CodeDoc("ED112", "requirements", W, "A requirement on mindspore is provided under another name",
             "A distribution requires `mindspore` (mindnlp 0.4 declares `mindspore>=2.2.14`) "
             "and a MindSpore build is installed as `mindspore-dev`, `-gpu` or `-ascend`. pip "
             "and `pip check` count only the name `mindspore`, so they report the requirement "
-            "as missing (ED102) or wrong (ED101); this finding says which installed build "
-            "provides the package and whether its version fits. Never satisfy it by installing "
-            "`mindspore` (ED110); install the dependent with --no-deps."),
+            "as missing or wrong; this finding says which installed build provides the "
+            "package and whether its version fits. When it fits, envdoctor reports this "
+            "warning instead of pip check's ED102 / ED101 (the import works); when it does "
+            "not, both are reported. Never satisfy it by installing `mindspore` (ED110); "
+            "install the dependent with --no-deps."),
 
 
     # --- codes: Ascend / CANN fit (ED531-ED549), issue 12

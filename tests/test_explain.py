@@ -238,11 +238,11 @@ def test_cannot_import_a_name_mindnlp_renamed(sources):
     line = ("ImportError: cannot import name 'GPTTokenizer' from 'mindnlp.transformers' "
             "(/x/site-packages/mindnlp/transformers/__init__.py)")
     exp = explain(sources, line).explanations[0]
+    # 0.5.x's lazy mindnlp.transformers is resolved in the index (transformers' own names):
+    # it has OpenAIGPTTokenizer, not GPTTokenizer
     assert exp.title == ("mindnlp.transformers.GPTTokenizer is in mindnlp 0.2.0 to 0.3.1, "
-                         "not in 0.4.0, 0.4.1")
+                         "not in 0.4.0 to 0.5.1")
     assert exp.fix == "python -m pip install -- mindnlp==0.3.1"
-    assert any("0.5.0, 0.5.1, mindnlp.transformers gets its names from transformers" in e
-               for e in exp.evidence)
 
 
 def test_mindspore_api_added_later_recommends_the_first_release_with_it(sources):

@@ -60,8 +60,9 @@ def test_two_framework_distributions_are_an_error_naming_both(two_frameworks):
     # the fix: uninstall both, reinstall the one installed on purpose, without dependencies
     command = finding["fix"]["command"]
     uninstall, install = command.split(" && ")
-    assert shlex.split(uninstall)[-4:] == ["uninstall", "-y", "mindspore", "mindspore-dev"]
-    assert shlex.split(install)[-2:] == ["--no-deps", "mindspore-dev==2.6.0.dev20250323"]
+    assert shlex.split(uninstall)[-5:] == ["uninstall", "-y", "--", "mindspore",
+                                           "mindspore-dev"]
+    assert shlex.split(install)[-3:] == ["--no-deps", "--", "mindspore-dev==2.6.0.dev20250323"]
     assert finding["fix"]["requirements"] == ["mindspore-dev==2.6.0.dev20250323"]
     assert report["summary"]["errors"] >= 1
 
@@ -76,7 +77,9 @@ def test_the_fix_commands_leave_one_framework(two_frameworks, tmp_path_factory):
     subprocess.run(shlex.split(uninstall), check=True, capture_output=True)
     wheels = tmp_path_factory.mktemp("fw-wheels-fix")
     framework_wheel(wheels, "mindspore-dev", "2.6.0.dev20250323", "dev")
-    subprocess.run(shlex.split(install) + ["--no-index", "--find-links", str(wheels)],
+    argv = shlex.split(install)
+    end = argv.index("--")  # pip's options go before the packages
+    subprocess.run(argv[:end] + ["--no-index", "--find-links", str(wheels)] + argv[end:],
                    check=True, capture_output=True)
     after = check_json("--python", two_frameworks.python, "--recipe", "none")
     assert codes(after, "ED110") == []
@@ -90,11 +93,11 @@ def test_requirement_provided_under_another_name(dev_only):
     pip_says = dev_only.pip_check()
     assert any("mindnlp" in l and "mindspore" in l for l in pip_says), pip_says
     report = check_json("--python", dev_only.python, "--recipe", "none")
-    # pip check parity is kept
-    assert [f["packages"] for f in codes(report, "ED102")] == [["mindnlp", "mindspore"]]
+    # pip check's "requires mindspore" is said better: a build under another name fits it
+    assert codes(report, "ED102") == []
     why = codes(report, "ED112")
     assert len(why) == 1
-    assert why[0]["severity"] == "info"
+    assert why[0]["severity"] == "warning"
     assert why[0]["packages"] == ["mindnlp", "mindspore-dev"]
     assert "mindspore-dev 2.5.0.dev20250202" in why[0]["title"]
     assert why[0]["evidence"]["fits"] == "yes"

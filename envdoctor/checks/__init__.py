@@ -61,13 +61,25 @@ def _requirement_names(finding: Finding) -> List[str]:
     return names
 
 
+def _provided_under_another_name(finding: Finding) -> bool:
+    return finding.code == "ED112" and dict(finding.evidence.details).get("fits") == "yes"
+
+
 def fold_duplicates(findings: List[Finding]) -> List[Finding]:
-    """Drop a recipe range finding when a matrix finding already fixes the same package:
-    the matrix one says more (the error it causes, and its source)."""
+    """Drop what another finding says better: a recipe range finding when a matrix finding
+    fixes the same package (the matrix one names the error it causes, and its source); pip
+    check's "requires mindspore" (ED101/ED102) when a MindSpore build installed under another
+    name fits it (ED112 says so, and that installing `mindspore` would break it)."""
     fixed_by_matrix = set()
+    provided = set()
     for f in findings:
         if f.area == "compatibility" and f.severity is not Severity.INFO:
             fixed_by_matrix.update(_requirement_names(f))
+        if _provided_under_another_name(f) and f.packages:
+            provided.add(canonicalize_name(f.packages[0]))
     return [f for f in findings
             if not (f.code == "ED302" and f.packages
-                    and canonicalize_name(f.packages[0]) in fixed_by_matrix)]
+                    and canonicalize_name(f.packages[0]) in fixed_by_matrix)
+            and not (f.code in ("ED101", "ED102") and len(f.packages) == 2
+                     and canonicalize_name(f.packages[1]) == "mindspore"
+                     and canonicalize_name(f.packages[0]) in provided)]

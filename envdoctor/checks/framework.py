@@ -15,11 +15,10 @@ probe could not say.
 """
 
 import re
-import shlex
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from envdoctor.checks.context import CheckContext
-from envdoctor.findings import Evidence, Finding, Fix, Severity, pip_install_command
+from envdoctor.findings import Evidence, Finding, Fix, Severity, finding, pip_install_command
 from envdoctor.snapshot import Distribution, Snapshot, canonical_name
 from envdoctor.versions import parse_spec, spec_contains
 
@@ -98,11 +97,11 @@ def _pin(dist: Distribution) -> str:
 
 
 def _reinstall(context: CheckContext, dists: Sequence[Distribution], keep: Distribution) -> Fix:
-    uninstall = " ".join(shlex.quote(a) for a in
-                         [context.python, "-m", "pip", "uninstall", "-y"] + [d.name for d in dists])
+    uninstall = pip_install_command([d.name for d in dists], context.python, ["-y"],
+                                    verb="uninstall")
     # --no-deps: its requirements are installed already, and a resolver run could pull the
     # other framework name back in through a dependent's Requires-Dist
-    install = pip_install_command(["--no-deps", _pin(keep)], context.python)
+    install = pip_install_command([_pin(keep)], context.python, ["--no-deps"])
     alternatives = ", ".join(_pin(d) for d in dists if d is not keep)
     return Fix(command="%s && %s" % (uninstall, install),
                text="Uninstall every one of them (each uninstall removes the files its RECORD "
@@ -183,8 +182,8 @@ def _provided_elsewhere(context: CheckContext) -> List[Finding]:
             for alias in aliases:
                 fits = spec is None or bool(spec_contains(spec, alias.version))
                 needed = "%s%s" % (FRAMEWORK_PACKAGE, req.specifier)
-                findings.append(Finding(
-                    code="ED112", severity=Severity.INFO,
+                findings.append(finding(
+                    code="ED112",
                     title="%s's requirement %s is provided by %s %s under another name"
                           % (dependent.name, needed, alias.name, alias.version),
                     because="%s %s installs the package `mindspore`, but pip (and `pip check`) "

@@ -3,6 +3,7 @@
 from typing import List
 
 from envdoctor.checks.context import CheckContext
+from envdoctor.checks.framework import provided_by
 from envdoctor.findings import Evidence, Finding, Fix, finding, pip_install_command
 from envdoctor.matrix import platform_tag
 
@@ -54,7 +55,7 @@ def check(context: CheckContext) -> List[Finding]:
             evidence=Evidence(source=source),
         ))
     wanted = [p for p in recipe.packages if not p.absent]
-    if wanted and all(snap.get(p.name) is None for p in wanted):
+    if wanted and all(provided_by(snap, p.name) is None for p in wanted):
         # A bare venv: one finding for the whole lab, not one per package.
         reqs = tuple(p.requirement() for p in wanted)
         findings.append(finding(
@@ -71,7 +72,7 @@ def check(context: CheckContext) -> List[Finding]:
         ))
         return findings
     for pkg in recipe.packages:
-        dist = snap.get(pkg.name)
+        dist = provided_by(snap, pkg.name)  # mindspore-dev provides mindspore
         need = pkg.describe()
         fix = Fix(command=pip_install_command([pkg.requirement()], context.python),
                   requirements=(pkg.requirement(),))

@@ -10,6 +10,8 @@ functions return None rather than guess.
 import re
 from typing import Iterable, List, Optional, Sequence
 
+from packaging.version import InvalidVersion, Version
+
 from envdoctor.apiindex.model import ApiIndex, PackageIndex, VersionEntry, index_runs
 from envdoctor.explain.model import Explanation
 from envdoctor.findings import pip_install_command
@@ -50,6 +52,14 @@ def _python_ok(entry: VersionEntry, python: Optional[str]) -> bool:
     return spec is None or spec_contains(spec, python + ".0") is not False
 
 
+def _prerelease(entry: VersionEntry) -> bool:
+    """2.7.0rc1: a fix never recommends a release candidate over the final release."""
+    try:
+        return Version(entry.version).is_prerelease
+    except InvalidVersion:
+        return False
+
+
 def choose_entry(pkg: PackageIndex, candidates: Iterable[int],
                  python: Optional[str] = None) -> Optional[VersionEntry]:
     """The release to install among ``candidates``: a PyPI release of the package itself
@@ -63,7 +73,7 @@ def choose_entry(pkg: PackageIndex, candidates: Iterable[int],
         return None
     main_all = [i for i, v in enumerate(pkg.versions)
                 if v.source == "pypi" and canonical_name(v.dist) == canonical_name(pkg.name) and
-                (not fitting or _python_ok(v, python))]
+                (not fitting or _python_ok(v, python)) and not _prerelease(v)]
     main = [i for i in cands if i in main_all]
     pool = main or [i for i in cands if pkg.versions[i].source == "pypi"] or cands
     if main and main_all and main_all[-1] in main:

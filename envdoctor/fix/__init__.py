@@ -166,12 +166,16 @@ def _requires(entry: Dict[str, Any], env: Dict[str, str]) -> List[Any]:
 def _no_framework_over_framework(snapshot: Snapshot, request: PlanRequest,
                                  report: Dict[str, Any], python: str,
                                  options: PipOptions) -> Tuple[PlanRequest, Dict[str, Any]]:
-    """When pip would pull a framework distribution (``mindspore``) over another installed
-    one (``mindspore-dev``), install what pulls it with --no-deps plus its other
-    requirements instead; if pip still pulls it, refuse the plan."""
+    """When pip would pull a framework distribution (``mindspore``) over another one that is
+    installed or that the plan itself installs (``mindspore-dev``), install what pulls it
+    with --no-deps plus its other requirements instead; if pip still pulls it, refuse."""
     entries = [e for e in report.get("install", []) if isinstance(e.get("metadata"), dict)]
-    pulled = {canonical_name(e["metadata"]["name"]) for e in entries}
-    pulled = {k for k in pulled if snapshot.get(k) is None and other_framework(snapshot, k)}
+    planned = {canonical_name(e["metadata"]["name"]) for e in entries}
+    requested = {requirement_name(r) for r in request.requirements}
+    frameworks = {k for k in planned if k in FRAMEWORK_PACKAGES} | {
+        d.key for d in snapshot.active.values() if d.key in FRAMEWORK_PACKAGES}
+    pulled = {k for k in planned if k in FRAMEWORK_PACKAGES and snapshot.get(k) is None
+              and k not in requested and frameworks - {k}}
     if not pulled:
         return request, report
     env = dict(snapshot.marker_environment, extra="")
@@ -191,8 +195,7 @@ def _no_framework_over_framework(snapshot: Snapshot, request: PlanRequest,
                 extra.append(str(req))
     requirements = tuple(r for r in request.requirements
                          if requirement_name(r) not in puller_keys) + tuple(extra)
-    others = ", ".join("%s %s" % (d.name, d.version) for d in snapshot.active.values()
-                       if d.key in FRAMEWORK_PACKAGES)
+    others = ", ".join(sorted(frameworks - pulled))
     note = ("installs %s with --no-deps (and their other requirements): they declare %s, "
             "which pip would lay over %s" % (", ".join(no_deps), ", ".join(sorted(pulled)),
                                              others))
