@@ -83,9 +83,9 @@ def test_the_fix_commands_leave_one_framework(two_frameworks, tmp_path_factory):
                    check=True, capture_output=True)
     after = check_json("--python", two_frameworks.python, "--recipe", "none")
     assert codes(after, "ED110") == []
-    # mindnlp's requirement is still unmet for pip (parity), and the reason is said
-    assert [f["packages"] for f in codes(after, "ED102")] == [["mindnlp", "mindspore"]]
-    assert codes(after, "ED112")
+    # pip still calls mindnlp's requirement unmet; envdoctor says why it is not (ED112)
+    assert codes(after, "ED102") == []
+    assert [f["evidence"]["fits"] for f in codes(after, "ED112")] == ["yes"]
     shutil.rmtree(str(wheels))
 
 
