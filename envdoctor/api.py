@@ -362,7 +362,10 @@ def apply_fix(plan: FixPlan, *, verify_deep: bool = True,
         # fix.apply_plan re-runs the checks with matrix and recipe; these are the rest of
         # what `check` judged the environment by: -r files, the lab, its imports
         context = CheckContext(after, matrix, recipe, requirement_lines=lines, lab=lab)
-        found = requirement_files.check(context) + lab_check.check(context)
+        # of the lab's findings, those about the environment: the lab's own lines (a wheel
+        # for another machine, `!export`, Ascend asked) are not the fix's to verify
+        found = requirement_files.check(context) + [
+            f for f in lab_check.check(context) if f.code in lab_check.ENVIRONMENT_CODES]
         if deep and lab is not None:
             from envdoctor.lab import deep_findings as lab_deep_findings
 

@@ -163,7 +163,27 @@ def make_snapshot(python="3.11.7", system="Linux", machine="x86_64", **dists):
 LAB_PYTHON_VERSION = "3.11"
 
 
-def stack_venv(name: str, steps: Sequence[Sequence[str]]) -> str:
+# Big framework wheels (mindspore-dev is ~950 MB each) are fetched once per machine into this
+# folder and installed from it with --find-links (the verify sweep shares it).
+WHEELS = Path(os.environ.get("ENVDOCTOR_WHEELS",
+                             str(Path.home() / ".cache" / "envdoctor" / "wheels")))
+
+
+def fetch_wheel(requirement: str, python_version: str) -> Path:
+    """The folder holding the wheel of an exact ``name==version`` for CPython
+    ``python_version`` on this platform, downloaded there once (not again while it is there)."""
+    name, version = requirement.split("==")
+    tag = "cp" + python_version.replace(".", "")
+    pattern = "%s-%s-%s-*.whl" % (name.replace("-", "_"), version, tag)
+    WHEELS.mkdir(parents=True, exist_ok=True)
+    if not list(WHEELS.glob(pattern)):
+        run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
+             "--python-version", python_version, "-d", str(WHEELS), requirement])
+    return WHEELS
+
+
+def stack_venv(name: str, steps: Sequence[Sequence[str]],
+               python_version: Optional[str] = None) -> str:
     """A venv at CACHE/name built by the pip ``steps``; reused while the steps are the same.
 
     The steps are recorded in the venv, so a changed recipe rebuilds it; pip's own cache keeps
@@ -173,9 +193,10 @@ def stack_venv(name: str, steps: Sequence[Sequence[str]]) -> str:
     wanted = json.dumps([list(s) for s in steps])
     if ready.exists() and ready.read_text() == wanted and (folder / "bin" / "python").exists():
         return str(folder / "bin" / "python")
-    base = pyenv_python(LAB_PYTHON_VERSION)
+    version = python_version or LAB_PYTHON_VERSION
+    base = pyenv_python(version)
     if base is None:
-        pytest.skip("no Python %s for the MindSpore stack" % LAB_PYTHON_VERSION)
+        pytest.skip("no Python %s for the MindSpore stack" % version)
     if folder.exists():
         shutil.rmtree(str(folder))
     CACHE.mkdir(parents=True, exist_ok=True)

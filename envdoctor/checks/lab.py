@@ -19,7 +19,11 @@ from envdoctor.lab.model import (EnvSetting, ImportStatement, InstallItem, Insta
 from envdoctor.lab.wheels import target_of, wheel_misfit
 from envdoctor.snapshot import Snapshot, canonical_name
 
-__all__ = ["check", "lab_findings", "IMPORT_TO_DISTRIBUTION"]
+__all__ = ["check", "lab_findings", "IMPORT_TO_DISTRIBUTION", "ENVIRONMENT_CODES"]
+
+# The findings about the environment (what it lacks for the lab), as opposed to the lab's own
+# lines (ED810-ED821, ED890): what a fix toward the lab can change and must verify.
+ENVIRONMENT_CODES = frozenset({"ED801", "ED803"})
 
 # import name -> distribution, where they differ (the common ones of the course's labs)
 IMPORT_TO_DISTRIBUTION = {

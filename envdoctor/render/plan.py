@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
+from packaging.utils import canonicalize_name
+
 from envdoctor.findings import pip_install_command
 from envdoctor.recipes import Recipe
 
@@ -44,8 +46,15 @@ def plan_lines(plan: Plan, recipe: Optional[Recipe]) -> List[str]:
         if f.fix and f.fix.text:
             lines.append("  %s needs a step pip cannot take: %s" % (f.code, f.fix.text))
     if plan.actions:
-        exact = ["%s==%s" % (a.name, a.after) for a in plan.actions]
-        lines.append("The same by hand: " + pip_install_command(exact, plan.python))
+        # what installs with --no-deps (MindNLP beside mindspore-dev) goes last, on its own
+        alone = {canonicalize_name(r.split("==", 1)[0]) for r in plan.request.no_deps}
+        exact = ["%s==%s" % (a.name, a.after) for a in plan.actions
+                 if canonicalize_name(a.name) not in alone]
+        command = pip_install_command(exact, plan.python) if exact else ""
+        if alone:
+            last = pip_install_command(list(plan.request.no_deps), plan.python, ["--no-deps"])
+            command = "%s && %s" % (command, last) if command else last
+        lines.append("The same by hand: " + command)
     return lines
 
 
