@@ -394,3 +394,28 @@ def test_card_with_a_plan_for_a_saved_snapshot(tmp_path):
     assert proc.returncode == 0, proc.stderr
     plan = json.loads(proc.stdout)["plan"]
     assert plan["ok"] and [c["keep"] for c in plan["choices"]] == [True, True]
+
+
+def test_a_missing_name_is_fixed_toward_the_whole_lab_with_the_bundled_knowledge():
+    """With the matrix, ED801's fix is the plan toward the lab: on MindSpore 2.7 no mindnlp
+    with mindnlp.engine works (the matrix says 0.4 breaks there), so there is no command to
+    paste, only why and what would work; with mindspore-dev 2.5 installed, the fix installs
+    mindnlp 0.4 without letting pip lay `mindspore` over the framework."""
+    from envdoctor.matrix import load_matrix
+    from envdoctor.resources import matrix_path
+
+    lab = read_lab(os.path.join(COURSE, "gpt_2025.ipynb"))
+    matrix = load_matrix(matrix_path())
+    on_27 = by_code(check(CheckContext(snapshot("3.11.7", MS27_NLP051), matrix, lab=lab)))
+    fixes = {f.fix for f in on_27["ED801"]}
+    assert len(fixes) == 1
+    (fix,) = fixes
+    assert fix.command is None and fix.requirements == ()
+    assert "What would work" in fix.text and "mindspore <2.6" in fix.text
+
+    dev = snapshot("3.9.18", [("mindspore-dev", "2.5.0.dev20250202"), ("mindnlp", "0.5.1"),
+                              ("numpy", "1.26.4")])
+    on_dev = by_code(check(CheckContext(dev, matrix, lab=lab)))
+    (fix,) = {f.fix for f in on_dev["ED801"]}
+    assert "--no-deps" in fix.command and "mindnlp==0.4" in fix.command
+    assert "mindspore==" not in fix.command and fix.requirements == ()

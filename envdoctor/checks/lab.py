@@ -51,7 +51,37 @@ def check(context: CheckContext) -> List[Finding]:
     lab = getattr(context, "lab", None)
     if lab is None:
         return []
-    return lab_findings(lab, context.snapshot, context.python)
+    found = lab_findings(lab, context.snapshot, context.python)
+    return _fixes_toward_the_lab(found, lab, context)
+
+
+def _fixes_toward_the_lab(findings: List[Finding], lab: Lab,
+                          context: CheckContext) -> List[Finding]:
+    """A missing name's own fix pins a release that has it, without asking whether that
+    release works with the installed framework (mindnlp 0.4 on MindSpore 2.7 does not). With
+    the matrix at hand, the fix is the plan toward the whole lab instead (what `fix --lab`
+    installs), or, when nothing reachable runs the lab here, why not and what would."""
+    if context.matrix is None or not any(f.code == "ED801" for f in findings):
+        return findings
+    from dataclasses import replace
+
+    from envdoctor.lab.plan import lab_requirements
+
+    target = lab_requirements(lab, context.snapshot, apicheck.load_index(), context.matrix)
+    plan = "`envdoctor fix --lab %s` plans and applies it safely." % shlex.quote(lab.path)
+    if not target.ok:
+        fix = Fix(text="%s What would work: %s." % (target.refusal,
+                                                   "; ".join(target.would_work)))
+    elif not target.changes:
+        return findings
+    else:
+        normal, alone = list(target.requirements()), list(target.no_deps())
+        commands = [pip_install_command(normal, context.python)] if normal else []
+        if alone:  # MindNLP beside a framework installed under another name
+            commands.append(pip_install_command(alone, context.python, ["--no-deps"]))
+        fix = Fix(command=" && ".join(commands), text=plan,
+                  requirements=tuple(normal) if not alone else ())
+    return [replace(f, fix=fix) if f.code == "ED801" else f for f in findings]
 
 
 def lab_findings(lab: Lab, snapshot: Snapshot, python: str = "python",

@@ -20,8 +20,15 @@ _MARKS = {Severity.ERROR: ("x", "bold red"), Severity.WARNING: ("!", "bold yello
           Severity.INFO: ("i", "cyan")}
 # Evidence details shown without -v; the rest (rule ids, tracebacks) with -v and in JSON.
 _ALWAYS_SHOWN = ("error", "hidden", "path", "stderr")
-_AREA_ORDER = ["environment", "requirements", "compatibility", "recipe", "imports", "devices",
-               "smoke", "other"]
+# Every area of findings.AREAS, in the order the report reads best; an area missing here
+# is shown last rather than hidden.
+_AREA_ORDER = ["environment", "requirements", "compatibility", "recipe", "lab", "imports",
+               "devices", "smoke", "explain", "other"]
+_AREA_ORDER += [a for a in AREAS if a not in _AREA_ORDER]
+
+
+def _rank(area: str) -> int:
+    return _AREA_ORDER.index(area) if area in _AREA_ORDER else len(_AREA_ORDER)
 
 
 def plain(lines: Sequence[Line]) -> str:
@@ -70,13 +77,12 @@ def render_report_lines(report: Report, verbose: bool = False) -> List[Line]:
     by_area: dict = {}
     for finding in report.findings:
         by_area.setdefault(finding.area, []).append(finding)
-    shown_areas = ["requirements", "compatibility", "recipe"] + [
-        a for a in _AREA_ORDER if a in by_area and a not in ("requirements", "compatibility",
-                                                              "recipe")]
+    shown_areas = ["requirements", "compatibility"] + (["recipe"] if report.recipe else []) + [
+        a for a in by_area if a not in ("requirements", "compatibility")]
     devices = _device_lines(report)
     if devices:
         shown_areas.append("devices")
-    for area in sorted(set(shown_areas), key=_AREA_ORDER.index):
+    for area in sorted(set(shown_areas), key=_rank):
         lines.append([])
         lines.append([(AREAS.get(area, area.title()), "bold underline")])
         if area == "devices":
