@@ -15,7 +15,7 @@ from typing import Any, Optional, Tuple
 
 from envdoctor.errors import EXIT_OK, UsageError
 
-__all__ = ["register", "run", "run_code", "read_input", "load_sources"]
+__all__ = ["register", "run", "run_code", "read_input"]
 
 _CODE = re.compile(r"^ED\d+$", re.IGNORECASE)
 
@@ -50,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
     if args.lint:
         return _lint(args)
     text, name = read_input(target)
+    from envdoctor.explain import load_sources
     from envdoctor.explain.engine import explain_text
 
     matrix, index, signatures = load_sources(args.matrix, args.api_index, args.signatures)
@@ -107,29 +108,6 @@ def _decode(data: bytes) -> str:
         except UnicodeDecodeError:
             continue
     return data.decode("utf-8", "replace")
-
-
-def load_sources(matrix_file: Optional[str] = None, index_file: Optional[str] = None,
-                 signatures_file: Optional[str] = None) -> Tuple[Any, Any, Any]:
-    """The matrix, the API index and the signature table (bundled unless given). A broken
-    bundled file is an error (exit 2); a missing API index only weakens the answer."""
-    import os
-
-    from envdoctor.apiindex.model import load_api_index
-    from envdoctor.explain.signatures import load_signatures
-    from envdoctor.matrix import load_matrix
-    from envdoctor.resources import api_index_path, matrix_path, signatures_path
-
-    matrix = load_matrix(matrix_file or matrix_path())
-    path = index_file or api_index_path()
-    if index_file or os.path.exists(path):
-        index = load_api_index(path)
-    else:
-        sys.stderr.write("envdoctor: no API index at %s; import errors are explained from the "
-                         "matrix and signatures only\n" % path)
-        index = None
-    signatures = load_signatures(signatures_file or signatures_path())
-    return matrix, index, signatures
 
 
 def _lint(args: argparse.Namespace) -> int:

@@ -18,18 +18,40 @@
 uses the bundled data files, loaded once.
 """
 
-from typing import Any, Tuple
+from typing import Any, Optional, Tuple
 
-__all__ = ["explain_text", "explain_findings", "bundled_sources"]  # explain_text: api.py uses it
+__all__ = ["explain_text", "explain_findings", "bundled_sources", "load_sources"]  # explain_text: api.py uses it
 
 _SOURCES = []  # type: list
+
+
+def load_sources(matrix_file: Optional[str] = None, index_file: Optional[str] = None,
+                 signatures_file: Optional[str] = None) -> Tuple[Any, Any, Any]:
+    """The matrix, the API index and the signature table (bundled unless given). A broken
+    bundled file is an error (exit 2); a missing API index only weakens the answer."""
+    import os
+    import sys
+
+    from envdoctor.apiindex.model import load_api_index
+    from envdoctor.explain.signatures import load_signatures
+    from envdoctor.matrix import load_matrix
+    from envdoctor.resources import api_index_path, matrix_path, signatures_path
+
+    matrix = load_matrix(matrix_file or matrix_path())
+    path = index_file or api_index_path()
+    if index_file or os.path.exists(path):
+        index = load_api_index(path)
+    else:
+        sys.stderr.write("envdoctor: no API index at %s; import errors are explained from the "
+                         "matrix and signatures only\n" % path)
+        index = None
+    signatures = load_signatures(signatures_file or signatures_path())
+    return matrix, index, signatures
 
 
 def bundled_sources() -> Tuple[Any, Any, Any]:
     """The bundled matrix, API index and signature table (loaded on first use)."""
     if not _SOURCES:
-        from envdoctor.commands.explain import load_sources
-
         _SOURCES.append(load_sources())
     return _SOURCES[0]
 
