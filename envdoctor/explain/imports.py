@@ -1,3 +1,4 @@
+from __future__ import annotations
 """Import errors explained from the API index: which releases have the name or module.
 
 ``ImportError: cannot import name 'X' from 'M'`` and ``No module named 'M'`` say what the
@@ -114,7 +115,7 @@ def explain_cannot_import(index: ApiIndex, module: str, name: str,
         return None
     if has and not lacks and not no_module:
         return None  # every indexed release has it: not a question of versions
-    evidence = []  # type: List[str]
+    evidence: List[str] = []
     note = _open_note(pkg, module, unknown)
     if note:
         evidence.append(note)
@@ -180,7 +181,7 @@ def explain_no_module(index: ApiIndex, module: str, names: Sequence[str] = (),
         because = "%s is in none of the %s releases that carry %s (%s)." % (
             module, pkg.name, top, describe_versions(pkg, carriers))
         return Explanation(title, because, (pkg.name,), None, source, "api-index")
-    evidence = []  # type: List[str]
+    evidence: List[str] = []
     candidates = set(has)
     for name in names:
         status = pkg.symbol_status(module, name)

@@ -1,3 +1,4 @@
+from __future__ import annotations
 """pip's conflict lines, as structured conflicts with a fix.
 
 - the resolver, after ``pip install``:
@@ -110,8 +111,8 @@ def _requirement(name: str, specs: Sequence[SpecifierSet]) -> str:
 def conflict_explanations(conflicts: Sequence[Conflict]) -> List[Explanation]:
     """One explanation per distribution that is wrong or missing: all the packages that
     need it, the one requirement that satisfies them all, the pip command."""
-    groups = {}  # type: Dict[Tuple[str, Optional[str]], List[Conflict]]
-    order = []  # type: List[Tuple[str, Optional[str]]]
+    groups: Dict[Tuple[str, Optional[str]], List[Conflict]] = {}
+    order: List[Tuple[str, Optional[str]]] = []
     for c in conflicts:
         key = (c.b.lower().replace("_", "-"), c.bv)
         if key not in groups:

@@ -1,3 +1,4 @@
+from __future__ import annotations
 """``envdoctor fix``: plan pins from findings, confirm them with pip, apply them safely.
 
 plan: findings -> :func:`plan.build_request` -> pip ``--dry-run --report`` -> diff + predicted
@@ -19,7 +20,7 @@ from envdoctor.checks import CheckContext, run_checks
 from envdoctor.findings import Finding, Severity
 from envdoctor.console import safe_text
 from envdoctor.fix.plan import (FRAMEWORK_PACKAGES, Action, PlanRequest, actions_from_report,
-                                build_request, other_framework, predict_snapshot,
+                                build_request, predict_snapshot,
                                 requirement_name)
 from envdoctor.fix.transaction import (Transaction, TransactionError, list_transactions,
                                        state_dir)
@@ -184,7 +185,7 @@ def _no_framework_over_framework(snapshot: Snapshot, request: PlanRequest,
     puller_keys = {canonical_name(e["metadata"]["name"]) for e in pullers}
     no_deps = tuple("%s==%s" % (e["metadata"]["name"], e["metadata"]["version"])
                     for e in pullers)
-    extra = []  # type: List[str]
+    extra: List[str] = []
     for e in pullers:
         for req in _requires(e, env):
             key = canonical_name(req.name)

@@ -1,3 +1,4 @@
+from __future__ import annotations
 """Plan a fix: from findings to the requirements and constraints pip is asked to resolve,
 and from pip's dry-run report back to a diff (pure functions, no I/O).
 
@@ -78,7 +79,7 @@ class PlanRequest:
 
 
 def lock_pins_for(lock_lines: Optional[Iterable[str]]) -> Dict[str, str]:
-    pins = {}  # type: Dict[str, str]
+    pins: Dict[str, str] = {}
     for line in lock_lines or ():
         line = line.split("#", 1)[0].strip()
         if not line or line.startswith("-"):
@@ -127,14 +128,14 @@ def build_request(snapshot: Snapshot, findings: Sequence[Finding],
                   lock_lines: Optional[Iterable[str]] = None,
                   move_framework: bool = False, include_lab: bool = True) -> PlanRequest:
     active = snapshot.active
-    requirements = []  # type: List[str]
-    reasons = {}  # type: Dict[str, str]
-    notes = []  # type: List[str]
-    unfixable = []  # type: List[Finding]
-    constraints = []  # type: List[str]
-    needs_move = []  # type: List[Finding]
-    deferred = []  # type: List[Finding]
-    wanted = set()  # type: Set[str]
+    requirements: List[str] = []
+    reasons: Dict[str, str] = {}
+    notes: List[str] = []
+    unfixable: List[Finding] = []
+    constraints: List[str] = []
+    needs_move: List[Finding] = []
+    deferred: List[Finding] = []
+    wanted: Set[str] = set()
 
     framework = [d for d in active.values() if d.key in FRAMEWORK_PACKAGES]
     fixed_framework = {} if move_framework else {d.key: d for d in framework}
@@ -219,7 +220,7 @@ def actions_from_report(snapshot: Snapshot, report: Dict[str, Any],
     """The real diff pip would make, with the reason for each change."""
     active = snapshot.active
     entries = _report_entries(report)
-    dependents = {}  # type: Dict[str, List[str]]
+    dependents: Dict[str, List[str]] = {}
     env = dict(snapshot.marker_environment, extra="")
     for entry in entries:
         meta = entry["metadata"]
