@@ -114,7 +114,7 @@ def test_mindspore_on_pypi_gets_a_command(tmp_path):
     found = run(snapshot(devices, "2.6.0", python="3.10.13"))
     assert [f.code for f in found] == ["ED531", "ED532"]  # and 8.2.RC1 wants driver 25.2.0
     assert found[0].fix.requirements == ("mindspore==2.7.0",)
-    assert found[0].fix.command.endswith("-m pip install mindspore==2.7.0")
+    assert found[0].fix.command.endswith("-m pip install -- mindspore==2.7.0")
 
 
 def test_compiler_check_takes_precedence(tmp_path):

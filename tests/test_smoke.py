@@ -78,7 +78,7 @@ def test_event_lines_are_parsed_and_noise_ignored():
     ("ValueError: Unable to avoid copy while creating an array as requested.", "numpy<2"),
     ("A module that was compiled using NumPy 1.x cannot be run in\nNumPy 2.2.6 as it may crash",
      "numpy<2"),
-    ("ModuleNotFoundError: No module named 'mindspore'", "pip install mindspore"),
+    ("ModuleNotFoundError: No module named 'mindspore'", "pip install -- mindspore"),
     ("AttributeError: module 'PIL.Image' has no attribute 'ANTIALIAS'", "pillow<10"),
     ("RuntimeError: No implementation for function: addcdiv on cpu.", "Ascend"),
     ("RuntimeError: Unsupported device target GPU. This process only supports one of the "
@@ -194,7 +194,8 @@ def test_no_mindspore_fails_at_import_with_a_fix(bare_venv):
     assert proc.returncode == 1
     stage = _only_import_failed(data)
     assert stage["name"] == "import" and "No module named 'mindspore'" in stage["detail"]
-    assert stage["hint"]["fix"].startswith("pip install mindspore")
+    # the fix names the target interpreter, never a bare `pip` that may be another one
+    assert stage["hint"]["fix"].startswith("%s -m pip install -- mindspore" % bare_venv.python)
     assert data["verdict"] == "failed at import" and data["ended"] == "done"
     text = envdoctor("smoke", "--python", bare_venv.python)
     assert text.returncode == 1 and "\x1b[" not in text.stdout
@@ -323,7 +324,7 @@ def test_real_stack_with_numpy_2_breaks_at_the_data_pipeline(mindspore_python, t
     assert data["failed_stage"] == "data"
     stage = data["stages"][STAGES.index("data")]
     assert "Unable to avoid copy" in stage["detail"]
-    assert stage["hint"]["fix"] == 'pip install "numpy<2"'
+    assert stage["hint"]["fix"] == "%s -m pip install -- 'numpy<2'" % mindspore_python
 
 
 @pytest.mark.mindspore

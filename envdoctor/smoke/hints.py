@@ -5,9 +5,9 @@ for its stage.
 """
 
 import re
-import shlex
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
+from envdoctor.findings import pip_install_command
 from envdoctor.smoke.result import Hint
 
 __all__ = ["explain", "relevant_lines", "hint_from_explanation"]
@@ -70,26 +70,21 @@ def relevant_lines(lines: Sequence[str], crash: bool = False, limit: int = 12) -
     return picked[-limit:] if not crash else picked[:limit]
 
 
-def _smoke_command(requirements: Sequence[str]) -> str:
-    """The pip line smoke has always shown: ``pip install "numpy<2"`` (quoted for any shell)."""
-    quoted = ['"%s"' % r if shlex.quote(r) != r else r for r in requirements]
-    return "pip install " + " ".join(quoted)
-
-
-def hint_from_explanation(exp: Any) -> Hint:
+def hint_from_explanation(exp: Any, python: Optional[str] = None) -> Hint:
     """A hint from explain's :class:`~envdoctor.explain.model.Explanation`. A guess is shown
-    as one, never with a fix to apply."""
+    as one, never with a fix to apply; a fix names the target (``<python> -m pip``)."""
     diagnosis = exp.finding()
     if exp.confidence == "guess":
         return Hint("Possibly: " + exp.because, None, exp.source, diagnosis)
     if exp.requirements:
-        fix = _smoke_command(exp.requirements) + (_CHECK_NOTE if exp.kind == "module" else "")
+        fix = pip_install_command(exp.requirements, python) + (
+            _CHECK_NOTE if exp.kind == "module" else "")
     else:
         fix = exp.fix or exp.note
     return Hint(exp.because, fix, exp.source, diagnosis)
 
 
-def _known(text: str) -> Optional[Hint]:
+def _known(text: str, python: Optional[str] = None) -> Optional[Hint]:
     from envdoctor.explain import explain_text
 
     try:
@@ -99,15 +94,15 @@ def _known(text: str) -> Optional[Hint]:
     sure = [e for e in found if e.confidence != "guess"]
     if not (sure or found):
         return None
-    return hint_from_explanation(sorted(sure or found, key=lambda e: e.rank)[0])
+    return hint_from_explanation(sorted(sure or found, key=lambda e: e.rank)[0], python)
 
 
 def explain(stage: str, detail: str, error: Optional[Dict[str, str]],
             stderr: Iterable[str] = (), crashed: bool = False,
-            timed_out: bool = False) -> Hint:
+            timed_out: bool = False, python: Optional[str] = None) -> Hint:
     text = "\n".join([detail or "", (error or {}).get("message", ""),
                       (error or {}).get("traceback", "")[-3000:]] + list(stderr)[-200:])
-    known = _known(text)
+    known = _known(text, python)
     if known is not None:
         return known
     if timed_out:

@@ -56,6 +56,7 @@ class _Child:
 
     def __init__(self, argv: Sequence[str], cwd: str, env: Optional[Dict[str, str]]) -> None:
         self.proc = start_stream(argv, cwd=cwd, env=env)
+        self.python = str(argv[0])  # the target: fixes name it (`<python> -m pip`)
         self.events: queue.Queue = queue.Queue()
         self.current: Optional[str] = None
         self.stderr: Deque[Tuple[Optional[str], str]] = collections.deque(maxlen=_STDERR_KEEP)
@@ -243,7 +244,7 @@ def _from_event(title: str, event: Dict[str, Any], child: _Child) -> Stage:
     if status == "fail":
         lines = child.stderr_lines(name)
         log = tuple(relevant_lines(lines))
-        hint = explain(name, detail, error, lines)
+        hint = explain(name, detail, error, lines, python=child.python)
     return Stage(name, title, status, _float(event.get("seconds")), detail,
                  event.get("data") if isinstance(event.get("data"), dict) else {}, error, hint,
                  log)
@@ -260,7 +261,7 @@ def _unfinished(name: str, title: str, child: _Child, returncode: Optional[int],
     crash = relevant_lines(lines, crash=True)
     return Stage(name, title, "fail", None, detail, {"returncode": returncode},
                  None, explain(name, detail, None, lines, crashed=not timed_out,
-                               timed_out=timed_out), tuple(crash))
+                               timed_out=timed_out, python=child.python), tuple(crash))
 
 
 def _as_event(stage: Stage) -> Dict[str, Any]:
