@@ -15,13 +15,12 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from envdoctor.findings import Evidence, Finding, Fix, Severity, pip_install_command
 from envdoctor.probe import probe_script
 from envdoctor.snapshot import Snapshot, canonical_name
-from envdoctor.subproc import describe_exit, run_child
+from envdoctor.subproc import describe_exit, marked_result, run_child
 
 __all__ = ["ImportResult", "plan_imports", "run_deep", "deep_findings", "DEFAULT_TIMEOUT",
            "IMPORT_NAMES"]
 
 DEFAULT_TIMEOUT = 180.0
-MARKER = "@@ENVDOCTOR-RESULT@@"
 # distribution -> the module a lab imports; checked in this order (frameworks first)
 IMPORT_NAMES = (
     ("mindspore", "mindspore"), ("mindnlp", "mindnlp"), ("transformers", "transformers"),
@@ -85,16 +84,12 @@ def _parse(module: str, symbols: List[str], result: Any, timeout: float) -> Impo
         return ImportResult(module, False, timeout,
                             crashed="hung: no answer within %.0f s" % timeout,
                             stderr_tail=stderr_tail)
-    for line in reversed((result.stdout or "").splitlines()):
-        if line.startswith(MARKER):
-            try:
-                data = json.loads(line[len(MARKER):])
-            except ValueError:
-                break
-            return ImportResult(module, bool(data.get("ok")), data.get("seconds"),
-                                data.get("error"), data.get("symbols") or {},
-                                stderr_tail=stderr_tail,
-                                environment_changes=data.get("environment_changes") or {})
+    data = marked_result(result.stdout)
+    if data is not None:
+        return ImportResult(module, bool(data.get("ok")), data.get("seconds"),
+                            data.get("error"), data.get("symbols") or {},
+                            stderr_tail=stderr_tail,
+                            environment_changes=data.get("environment_changes") or {})
     return ImportResult(module, False, None, crashed=describe_exit(result.returncode),
                         stderr_tail=stderr_tail)
 

@@ -7,6 +7,7 @@ finished child into a hung one. Output can be capped (``limit``), so a flooding 
 a bounded amount of memory.
 """
 
+import json
 import os
 import selectors
 import signal
@@ -302,3 +303,19 @@ def kill_process_group(proc: "subprocess.Popen[str]") -> None:
     """Kill a child started here and everything it started, if it is still running."""
     if proc.poll() is None:
         _kill_group(proc)
+
+
+RESULT_MARKER = "@@ENVDOCTOR-RESULT@@"
+
+
+def marked_result(stdout: Optional[str]) -> Optional[Dict[str, Any]]:
+    """The JSON a probe printed after :data:`RESULT_MARKER` (the last such line), or None.
+    Anything else on stdout (a banner from sitecustomize, a library's chatter) is ignored."""
+    for line in reversed((stdout or "").splitlines()):
+        if line.startswith(RESULT_MARKER):
+            try:
+                data = json.loads(line[len(RESULT_MARKER):])
+            except ValueError:
+                return None
+            return data if isinstance(data, dict) else None
+    return None

@@ -16,13 +16,12 @@ from typing import Any, Dict, List, Optional, Tuple
 from envdoctor.findings import Evidence, Finding, Fix, Severity
 from envdoctor.lab.model import ImportStatement, Lab
 from envdoctor.probe import probe_script
-from envdoctor.subproc import describe_exit, run_child
+from envdoctor.subproc import describe_exit, marked_result, run_child
 
 __all__ = ["StatementResult", "LabImportRun", "lab_statements", "run_lab_imports",
            "deep_findings", "DEFAULT_TIMEOUT"]
 
 DEFAULT_TIMEOUT = 180.0
-MARKER = "@@ENVDOCTOR-RESULT@@"
 STEP = "@@ENVDOCTOR-STEP@@"
 
 
@@ -88,16 +87,12 @@ def run_lab_imports(python: str, lab: Lab, timeout: float = DEFAULT_TIMEOUT) -> 
     tail = "\n".join(l for l in stderr.strip().splitlines() if not l.startswith(STEP))[-3000:]
     if result.error:
         return LabImportRun((), crashed="could not start: %s" % result.error, seconds=elapsed)
-    for line in reversed((result.stdout or "").splitlines()):
-        if line.startswith(MARKER):
-            try:
-                data = json.loads(line[len(MARKER):])
-            except ValueError:
-                break
-            outcomes = data.get("statements") or []
-            return LabImportRun(tuple(
-                StatementResult(stmt, bool(o.get("ok")), o.get("seconds"), o.get("error"))
-                for stmt, o in zip(statements, outcomes)), stderr_tail=tail, seconds=elapsed)
+    data = marked_result(result.stdout)
+    if data is not None:
+        outcomes = data.get("statements") or []
+        return LabImportRun(tuple(
+            StatementResult(stmt, bool(o.get("ok")), o.get("seconds"), o.get("error"))
+            for stmt, o in zip(statements, outcomes)), stderr_tail=tail, seconds=elapsed)
     at = steps[-1] if steps else 0
     crashed = ("hung: no answer within %.0f s" % timeout if result.timed_out
                else describe_exit(result.returncode))
