@@ -256,3 +256,14 @@ def test_a_notebooks_requirements_file_is_read_once():
     assert "jieba" in names and "tool" in names  # requirements.txt and its -r extra.txt
     folder = read_lab(FORMS)  # the folder reads requirements.txt itself too: still once
     assert [i.name for _, i in folder.install_items()].count("tool") == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_in_a_lab_folder_is_skipped_not_read(tmp_path):
+    """A TA scans folders of students' files: reading a FIFO would hang for ever."""
+    os.mkfifo(str(tmp_path / "stuck.py"))
+    (tmp_path / "train.py").write_text("import mindspore\n")
+    lab = read_lab(str(tmp_path))
+    assert [i.module for i in lab.imports] == ["mindspore"]
+    assert any("stuck.py" in w.describe() and "not a regular file" in w.describe()
+               for w in lab.warnings)

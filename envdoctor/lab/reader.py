@@ -10,6 +10,7 @@ import ast
 import json
 import os
 import re
+import stat
 import sys
 from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
@@ -331,15 +332,32 @@ def _cells(data: Any) -> Optional[List[Dict[str, Any]]]:
     return None
 
 
-def _notebook_into(path: str, shown: str, facts: _Facts, text: Optional[str] = None) -> None:
+MAX_FILE_BYTES = 64 * 1024 * 1024  # a lab file larger than this is not read
+
+
+def _read_text(path: str, shown: str, facts: _Facts) -> Optional[str]:
+    """A lab file's text, or None with a warning: a file a TA scans may be anything, so a
+    FIFO or device (reading it would hang) and a huge file are skipped, never read."""
     try:
-        if text is None:
-            with open(path, "r", encoding="utf-8", errors="replace") as handle:
-                text = handle.read()
-        data = json.loads(text)
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError("not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise OSError("larger than %d MB" % (MAX_FILE_BYTES // 1024 // 1024))
+        with open(path, "r", encoding="utf-8", errors="replace") as handle:
+            return handle.read()
     except OSError as exc:
-        facts.warnings.append(LabWarning(Where(shown, 1), "cannot read: %s" % (exc.strerror or exc)))
+        facts.warnings.append(LabWarning(Where(shown, 1), "cannot read: %s"
+                                         % (exc.strerror or exc)))
+        return None
+
+
+def _notebook_into(path: str, shown: str, facts: _Facts, text: Optional[str] = None) -> None:
+    text = _read_text(path, shown, facts) if text is None else text
+    if text is None:
         return
+    try:
+        data = json.loads(text)
     except ValueError as exc:
         line = getattr(exc, "lineno", 1) or 1
         facts.warnings.append(LabWarning(Where(shown, line), "not a notebook (not JSON: %s)"
@@ -381,14 +399,9 @@ def _included_requirements(path: str, shown: str, facts: _Facts,
 
 
 def _script_into(path: str, shown: str, facts: _Facts, text: Optional[str] = None) -> None:
+    text = _read_text(path, shown, facts) if text is None else text
     if text is None:
-        try:
-            with open(path, "r", encoding="utf-8", errors="replace") as handle:
-                text = handle.read()
-        except OSError as exc:
-            facts.warnings.append(LabWarning(Where(shown, 1), "cannot read: %s"
-                                             % (exc.strerror or exc)))
-            return
+        return
     read_source(text, shown, None, facts, ipython=False)
     facts.files.append(LabFile(shown, "script"))
 
@@ -398,14 +411,9 @@ def _requirements_into(path: str, shown: str, facts: _Facts, text: Optional[str]
     if real in facts.requirement_files:
         return  # -r cycles, or a file a notebook's `-r` line read already
     facts.requirement_files.add(real)
+    text = _read_text(path, shown, facts) if text is None else text
     if text is None:
-        try:
-            with open(path, "r", encoding="utf-8", errors="replace") as handle:
-                text = handle.read()
-        except OSError as exc:
-            facts.warnings.append(LabWarning(Where(shown, 1), "cannot read: %s"
-                                             % (exc.strerror or exc)))
-            return
+        return
     joined: List[Tuple[int, str]] = []
     for n, line in enumerate(text.splitlines(), 1):  # pip joins lines ending in '\'
         if joined and joined[-1][1].endswith("\\"):
