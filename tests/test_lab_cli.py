@@ -124,3 +124,20 @@ def test_scan_history_of_the_course(tmp_path):
     assert {"ED811", "ED813"} <= codes("3500336")  # 0.4.0 wheel lacks GPTTokenizer; !export
     assert "ED811" in codes("42b53f5")  # unpinned `pip install mindnlp` gets 0.5.x today
     assert len(gpt) >= 9
+
+
+def test_escape_sequences_in_a_students_notebook_never_reach_the_terminal(tmp_path):
+    """A title-setting OSC and a C1 CSI hidden in an install line and a device string."""
+    hostile = "\x1b]0;pwned\x07\x9b2J"
+    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+              "source": "!pip install 'jieba==0.42%s'\nimport mindspore\n"
+                        "mindspore.set_context(device_target='Ascend%s')" % (hostile, hostile)}]
+    (tmp_path / "lab.ipynb").write_text(json.dumps(
+        {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}))
+    for args in (["card", str(tmp_path / "lab.ipynb")],
+                 ["scan", str(tmp_path), "--python-version", "3.10",
+                  "--platform", "linux-x86_64"]):
+        proc = envdoctor("lab", *args)
+        assert proc.returncode in (0, 1, 2), proc.stderr
+        for stream in (proc.stdout, proc.stderr):
+            assert "\x1b" not in stream and "\x9b" not in stream and "\x07" not in stream

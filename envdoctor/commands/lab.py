@@ -4,12 +4,12 @@ notebook and script of a course folder against a target: a linter for a course).
 import argparse
 import json
 import platform
-import re
 import sys
 from collections import Counter
 from typing import Any
 
 from envdoctor.commands import target_of
+from envdoctor.console import write_safe
 from envdoctor.errors import EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS, UsageError
 
 __all__ = ["register"]
@@ -67,11 +67,6 @@ def _read(path: str) -> Any:
         raise UsageError(str(exc))
 
 
-def _clean(text: str) -> str:
-    """No terminal control sequences from a lab's text reach the terminal."""
-    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "?", text)
-
-
 def run_card(args: argparse.Namespace) -> int:
     from envdoctor.lab.apicheck import load_index
     from envdoctor.lab.card import lab_card, render_markdown
@@ -97,7 +92,7 @@ def run_card(args: argparse.Namespace) -> int:
         text = render_markdown(card)
         if target is not None:
             text += "\n" + render_plan(target)
-        sys.stdout.write(_clean(text))
+        write_safe(text)
     return EXIT_OK
 
 
@@ -190,7 +185,7 @@ def run_scan(args: argparse.Namespace) -> int:
             summary["seconds"]))
         if causes:
             lines.append("causes: " + ", ".join("%s x%d" % kv for kv in causes.most_common()))
-        sys.stdout.write(_clean("\n".join(lines)) + "\n")
+        write_safe("\n".join(lines) + "\n")
     if not entries:
         return EXIT_ERROR if not args.json else EXIT_OK
     return EXIT_PROBLEMS if verdicts["fails"] else EXIT_OK
