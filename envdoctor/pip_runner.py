@@ -10,6 +10,9 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
 from envdoctor.errors import EnvdoctorError
 from envdoctor.subproc import ChildResult, describe_exit, run_child
 
@@ -166,12 +169,16 @@ def _request_args(folder: str, requirements: Sequence[str], constraints: Sequenc
 
 
 def dry_run(python: str, requirements: Sequence[str], constraints: Sequence[str],
-            options: PipOptions) -> Dict[str, Any]:
-    """pip's own resolver on the plan: ``pip install --dry-run --report`` (pip >= 22.2)."""
+            options: PipOptions, alone: bool = False) -> Dict[str, Any]:
+    """pip's own resolver on the plan: ``pip install --dry-run --report`` (pip >= 22.2).
+    ``alone``: as if nothing were installed and without dependencies (a framework installed
+    again after its removal: pip is only asked whether it can fetch it)."""
     with tempfile.TemporaryDirectory(prefix="envdoctor-plan-") as folder:
         report = os.path.join(folder, "report.json")
         args = ["install", "--dry-run", "--quiet", "--report", report,
                 "--upgrade-strategy", "only-if-needed"]
+        if alone:
+            args += ["--no-deps", "--ignore-installed"]
         args += options.args() + _request_args(folder, requirements, constraints)
         result = _pip(python, args, options)
         if not result.ok:
@@ -184,23 +191,39 @@ def dry_run(python: str, requirements: Sequence[str], constraints: Sequence[str]
                            % exc, result)
 
 
+def _joined(first: ChildResult, second: ChildResult) -> ChildResult:
+    return ChildResult(second.argv, second.returncode, first.stdout + second.stdout,
+                       first.stderr + second.stderr, second.timed_out, second.error)
+
+
 def install(python: str, requirements: Sequence[str], constraints: Sequence[str],
-            options: PipOptions, no_deps: Sequence[str] = ()) -> ChildResult:
-    """Install the plan; then ``no_deps`` (exact pins) without their dependencies."""
+            options: PipOptions, no_deps: Sequence[str] = (),
+            remove: Sequence[str] = ()) -> ChildResult:
+    """Install the plan; then uninstall ``remove``; then install ``no_deps`` (exact pins)
+    without their dependencies (constraints on the removed names no longer apply)."""
     with tempfile.TemporaryDirectory(prefix="envdoctor-apply-") as folder:
         args = ["install", "--upgrade-strategy", "only-if-needed"]
         args += options.args() + _request_args(folder, requirements, constraints)
         result = _pip(python, args, options)
+        if result.ok and remove:
+            result = _joined(result, _pip(python, ["uninstall", "-y"] + list(remove), options,
+                                          timeout=900))
         if result.ok and no_deps:
+            gone = {canonicalize_name(n) for n in remove}
+            held = [c for c in constraints if _name(c) not in gone]
             args = ["install", "--no-deps"] + options.args() + _request_args(
-                folder, no_deps, constraints)
-            second = _pip(python, args, options)
-            result = ChildResult(second.argv, second.returncode, result.stdout + second.stdout,
-                                 result.stderr + second.stderr, second.timed_out,
-                                 second.error)
+                folder, no_deps, held)
+            result = _joined(result, _pip(python, args, options))
     if not result.ok:
         raise _fail("pip install failed", result)
     return result
+
+
+def _name(line: str) -> Optional[str]:
+    try:
+        return canonicalize_name(Requirement(line).name)
+    except InvalidRequirement:
+        return None
 
 
 def uninstall(python: str, names: Sequence[str], options: PipOptions) -> ChildResult:

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple, Ty
 
 from envdoctor import __version__
 from envdoctor.devices import DeviceAnalysis, analyze, device_data, summarize
-from envdoctor.findings import Finding, Severity, pip_install_command
+from envdoctor.findings import Finding, Severity
+from envdoctor.frameworks import framework_pins, install_command
 from envdoctor.recipes import Recipe
 from envdoctor.snapshot import Snapshot
 
@@ -139,10 +140,11 @@ class Report:
         """One pip command that applies every error's pinned fix together (pip resolves them
         as one set, so they cannot undo each other)."""
         reqs = self.fix_requirements
-        if not reqs:
-            return None
-        return _once(self, "_combined_fix", lambda: pip_install_command(
-            list(reqs), self.snapshot.interpreter.executable))
+        if not reqs or len(framework_pins(reqs)) > 1:
+            return None  # fixes that want different MindSpore builds: `envdoctor fix` decides
+        # framework-safe: never `mindspore` over a mindspore-dev build (uninstall / --no-deps)
+        return _once(self, "_combined_fix", lambda: install_command(
+            list(reqs), self.snapshot.interpreter.executable, self.snapshot))
 
     def summary(self) -> Dict[str, Any]:
         return dict(_once(self, "_summary", self._summary))

@@ -1,6 +1,7 @@
 """One framework per environment (ED110-ED112): on real venvs with small real wheels that
 install the same `mindspore/` folder under two distribution names, and on snapshots."""
 
+import json
 import shlex
 
 import pytest
@@ -8,6 +9,7 @@ import pytest
 from conftest import build_wheel, check_json, make_snapshot
 from envdoctor.checks import CheckContext
 from envdoctor.checks.framework import check, is_framework, top_level_owners
+from envdoctor.frameworks import install_steps
 from envdoctor.snapshot import Snapshot
 
 
@@ -196,3 +198,202 @@ def test_provided_by_names_the_build_under_another_name():
     assert provided_by(snap, "numpy").name == "numpy"
     assert provided_by(snap, "mindnlp") is None
     assert provided_by(snapshot({"name": "numpy", "version": "1.26.4"}), "mindspore") is None
+
+
+# --- fix --apply on a mixed folder: remove every framework, install one (real pip) ----------
+
+def _mixed(venv_factory, tmp_path, name):
+    """The plain-pip trap with small wheels: mindspore-dev, mindnlp, then `mindspore` over it.
+    The index folder holds the mindspore-dev wheel again, as the student's mirror would."""
+    index = tmp_path / "index"
+    venv = venv_factory(name)
+    venv.install_wheels(framework_wheel(index, "mindspore-dev", "2.6.0.dev20250323", "dev"))
+    venv.install_wheels(build_wheel(index, "mindnlp", "0.4.0", requires=["mindspore>=2.2.14"]))
+    venv.install_wheels(framework_wheel(index, "mindspore", "2.9.0", "release"))
+    return venv, index
+
+
+def _offline(index, state):
+    return {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(index), "ENVDOCTOR_STATE_DIR": str(state)}
+
+
+def _tree(venv):
+    """Every file of the mindspore/ folder and the dist-infos, with its bytes."""
+    import glob
+    import hashlib
+    import os
+
+    site = glob.glob(str(venv.path / "lib" / "python3*" / "site-packages"))[0]
+    out = {}
+    for root, _, files in os.walk(site):
+        rel_root = os.path.relpath(root, site)
+        if not rel_root.startswith(("mindspore", "mindnlp")) or "__pycache__" in rel_root:
+            continue
+        for name in files:
+            with open(os.path.join(root, name), "rb") as handle:
+                out[os.path.join(rel_root, name)] = hashlib.sha256(handle.read()).hexdigest()
+    return out
+
+
+def test_fix_apply_leaves_one_framework_and_rolls_back_exactly(venv_factory, tmp_path):
+    from conftest import envdoctor
+
+    venv, index = _mixed(venv_factory, tmp_path, "mixed-apply")
+    env = _offline(index, tmp_path / "state")
+    freeze, tree = venv.freeze(), _tree(venv)
+    plan = json.loads(envdoctor("fix", "--json", "--python", venv.python, "--recipe", "none",
+                                env=env).stdout)["plan"]
+    assert plan["remove"] == ["mindspore", "mindspore-dev"], plan
+    assert plan["no_deps"] == ["mindspore-dev==2.6.0.dev20250323"]
+    kinds = {a["package"]: a["action"] for a in plan["actions"]}
+    assert kinds == {"mindspore": "remove", "mindspore-dev": "reinstall"}, kinds
+    assert plan["predicted_after"] == []
+    assert venv.freeze() == freeze  # planning changes nothing
+
+    applied = envdoctor("fix", "--apply", "--yes", "--python", venv.python, "--recipe", "none",
+                        env=env)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    names = [l.split("==")[0] for l in venv.freeze().splitlines()]
+    assert [n for n in names if is_framework(n)] == ["mindspore-dev"], names
+    after = _tree(venv)
+    assert "mindspore/_build_release.py" not in after and "mindspore/_build_dev.py" in after
+    assert codes(check_json("--python", venv.python, "--recipe", "none"), "ED110") == []
+
+    back = envdoctor("rollback", "--python", venv.python, env=env)
+    assert back.returncode == 0, back.stdout + back.stderr
+    assert venv.freeze() == freeze
+    assert _tree(venv) == tree  # the mix, byte for byte: a rollback restores what was there
+
+
+def test_a_fix_failing_after_the_removal_restores_the_mix(venv_factory, tmp_path):
+    """pip uninstalls both, then the reinstall fails: the environment is as it was."""
+    import glob
+    import os
+
+    from conftest import envdoctor
+
+    venv, index = _mixed(venv_factory, tmp_path, "mixed-fail")
+    site = glob.glob(str(venv.path / "lib" / "python3*" / "site-packages"))[0]
+    with open(os.path.join(site, "zzblocker"), "w") as handle:
+        handle.write("not a folder\n")
+    # the mirror's mindspore-dev wheel now installs a folder where that file stands
+    build_wheel(index, "mindspore-dev", "2.6.0.dev20250323",
+                files={"mindspore/__init__.py": "BUILD = 'dev'\n",
+                       "zzblocker/__init__.py": ""})
+    freeze, tree = venv.freeze(), _tree(venv)
+    applied = envdoctor("fix", "--apply", "--yes", "--python", venv.python, "--recipe", "none",
+                        env=_offline(index, tmp_path / "state"))
+    assert applied.returncode == 1, applied.stdout + applied.stderr
+    assert "exactly as it was" in applied.stdout, applied.stdout
+    assert venv.freeze() == freeze
+    assert _tree(venv) == tree
+
+
+# --- pip commands that never lay one framework over another (pure) ---------------------------
+
+def _steps(reqs, *dists):
+    return [(verb, list(options), list(r)) for verb, options, r in
+            install_steps(reqs, snapshot(*dists))]
+
+
+MINDNLP = {"name": "mindnlp", "version": "0.4.0", "requires_dist": ["mindspore>=2.2.14"]}
+
+
+def test_plain_mindspore_is_one_pip_run():
+    assert _steps(["mindspore==2.7.0", "mindnlp==0.5.1"],
+                  {"name": "mindspore", "version": "2.10.0"}) == [
+        ("install", [], ["mindspore==2.7.0", "mindnlp==0.5.1"])]
+    assert _steps(["numpy<2"]) == [("install", [], ["numpy<2"])]
+
+
+def test_a_dev_build_goes_first_and_mindnlp_without_dependencies():
+    steps = _steps(["mindspore-dev==2.5.0.dev20250202", "mindnlp==0.4.0", "numpy==1.26.4"],
+                   {"name": "mindspore-dev", "version": "2.6.0.dev20250323"}, MINDNLP)
+    assert steps == [
+        ("install", [], ["mindspore-dev==2.5.0.dev20250202"]),
+        ("install", [], ["numpy==1.26.4", "mindspore-dev==2.5.0.dev20250202"]),
+        ("install", ["--no-deps"], ["mindnlp==0.4.0"])]
+
+
+def test_an_installed_dev_build_is_held_while_the_rest_goes_in():
+    steps = _steps(["tokenizers==0.19.1", "mindnlp==0.4.0"],
+                   {"name": "mindspore-dev", "version": "2.5.0.dev20250202"}, MINDNLP)
+    assert steps == [
+        ("install", [], ["tokenizers==0.19.1", "mindspore-dev==2.5.0.dev20250202"]),
+        ("install", ["--no-deps"], ["mindnlp==0.4.0"])]
+
+
+def test_another_framework_name_is_uninstalled_first():
+    steps = _steps(["mindspore==2.7.0", "mindnlp==0.5.1"],
+                   {"name": "mindspore-dev", "version": "2.6.0.dev20250323"}, MINDNLP)
+    assert steps == [("uninstall", ["-y"], ["mindspore-dev"]),
+                     ("install", [], ["mindspore==2.7.0", "mindnlp==0.5.1"])]
+
+
+def test_a_mixed_folder_is_emptied_before_the_one_build_goes_in():
+    steps = _steps(["mindspore-dev==2.5.0.dev20250202"],
+                   {"name": "mindspore-dev", "version": "2.6.0.dev20250323"},
+                   {"name": "mindspore", "version": "2.9.0"}, MINDNLP)
+    assert steps[0] == ("uninstall", ["-y"], ["mindspore-dev", "mindspore"]) or \
+        steps[0] == ("uninstall", ["-y"], ["mindspore", "mindspore-dev"])
+    assert steps[1:] == [("install", [], ["mindspore-dev==2.5.0.dev20250202"])]
+
+
+def test_only_one_framework_name_is_ever_installed():
+    steps = _steps(["mindspore-dev==2.5.0.dev20250202", "mindspore==2.7.0", "mindnlp==0.4.0"],
+                   MINDNLP)
+    installed = [r for verb, _, reqs in steps if verb == "install" for r in reqs]
+    assert "mindspore==2.7.0" not in installed
+
+
+def test_the_combined_fix_is_framework_safe():
+    from envdoctor.findings import Evidence, Finding, Fix, Severity
+    from envdoctor.report import Report
+
+    snap = snapshot({"name": "mindspore-dev", "version": "2.5.0.dev20250202"}, MINDNLP)
+    errors = tuple(Finding(code, Severity.ERROR, code, "why", Evidence(), Fix(requirements=reqs))
+                   for code, reqs in (("ED101", ("mindnlp==0.4.0",)),
+                                      ("ED201", ("tokenizers==0.19.1",))))
+    command = Report(snap, errors, None).combined_fix()
+    assert [shlex.split(step)[3:] for step in command.split(" && ")] == [
+        ["install", "--", "tokenizers==0.19.1", "mindspore-dev==2.5.0.dev20250202"],
+        ["install", "--no-deps", "--", "mindnlp==0.4.0"]]
+    # a fix wanting `mindspore` where mindspore-dev is: that one is uninstalled first
+    plain = Finding("ED302", Severity.ERROR, "x", "why", Evidence(),
+                    Fix(requirements=("mindspore==2.7.0",)))
+    command = Report(snap, errors + (plain,), None).combined_fix()
+    assert command.split(" && ")[0].endswith("uninstall -y -- mindspore-dev"), command
+    # fixes wanting two different builds: no one command; `envdoctor fix` decides
+    dev = Finding("ED201", Severity.ERROR, "x", "why", Evidence(),
+                  Fix(requirements=("mindspore-dev==2.6.0.dev20250323",)))
+    assert Report(snap, errors + (plain, dev), None).combined_fix() is None
+
+
+@pytest.mark.parametrize("move, reinstall, needs_move", [
+    (False, "mindspore-dev==2.6.0.dev20250323", True),
+    (True, "mindspore-dev==2.5.0.dev20250202", False)])
+def test_a_mixed_folder_plan(move, reinstall, needs_move):
+    """The build chosen on purpose is installed again; only --move-framework installs the
+    build a verified rule asks for instead (and a `mindspore` range it meets is satisfied)."""
+    from envdoctor.findings import Evidence, Fix, Finding, Severity
+    from envdoctor.fix.plan import build_request
+
+    snap = snapshot({"name": "mindspore-dev", "version": "2.6.0.dev20250323"},
+                    {"name": "mindspore", "version": "2.9.0"}, MINDNLP)
+    mix = Finding("ED110", Severity.ERROR, "two", "why", Evidence(),
+                  Fix(requirements=("mindspore-dev==2.6.0.dev20250323",)),
+                  packages=("mindspore", "mindspore-dev"))
+    rule = Finding("ED201", Severity.ERROR, "verified broken", "why", Evidence(),
+                   Fix(requirements=("mindspore-dev==2.5.0.dev20250202", "mindnlp==0.4.0")),
+                   packages=("mindnlp",))
+    lab = Finding("ED302", Severity.ERROR, "lab range", "why", Evidence(),
+                  Fix(requirements=("mindspore>=2.2.14,<2.6",)), packages=("mindspore",))
+    request = build_request(snap, [mix, rule, lab], move_framework=move)
+    assert request.remove == ("mindspore", "mindspore-dev")
+    assert request.no_deps == (reinstall,)
+    assert bool(request.needs_framework_move) is needs_move
+    assert not any("mindspore" in r.split("==")[0] for r in request.requirements
+                   if r.startswith("mindspore")), request.requirements
+    if move:
+        assert request.unfixable == ()
+        assert "mindnlp==0.4.0" in request.requirements

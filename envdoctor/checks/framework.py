@@ -19,32 +19,19 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from envdoctor.checks.context import CheckContext
 from envdoctor.findings import Evidence, Finding, Fix, Severity, finding, pip_install_command
+from envdoctor.frameworks import (FRAMEWORK_PACKAGE, framework_distributions, install_command,
+                                  install_steps, is_framework)
 from envdoctor.snapshot import Distribution, Snapshot, canonical_name
 from envdoctor.versions import parse_spec, spec_contains
 
 __all__ = ["check", "is_framework", "framework_distributions", "top_level_owners",
-           "provided_by", "FRAMEWORK_PACKAGE"]
+           "provided_by", "install_steps", "install_command", "FRAMEWORK_PACKAGE"]
 
-FRAMEWORK_PACKAGE = "mindspore"
-# mindspore, mindspore-dev, mindspore-gpu, mindspore-ascend, mindspore-cuda11-dev,
-# mindspore-ascend-dev, mindspore-cpu ...: every one installs the `mindspore/` package
-# (mindspore-lite and mindspore-serving install other packages and are not matched)
-_FRAMEWORK = re.compile(r"^mindspore(-(gpu|ascend|cpu|cuda\d+))?(-dev)?$")
 _PACKAGE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # stray folders many wheels ship at the top (mindnlp 0.1.1 and 0.4.1 ship `tests`): their
 # clashes overwrite files nobody imports, so they are not reported
 _NOT_IMPORTED = frozenset(["tests", "test", "docs", "doc", "examples", "example", "benchmarks",
                            "scripts"])
-
-
-def is_framework(name: str) -> bool:
-    """Whether a distribution name is one of MindSpore's (all own ``mindspore/``)."""
-    return bool(_FRAMEWORK.match(canonical_name(name)))
-
-
-def framework_distributions(snapshot: Snapshot) -> List[Distribution]:
-    """The installed MindSpore distributions, under whatever name."""
-    return [d for d in snapshot.active.values() if is_framework(d.name)]
 
 
 def provided_by(snapshot: Snapshot, name: str) -> Optional[Distribution]:

@@ -3,7 +3,8 @@
 from typing import List
 
 from envdoctor.checks.context import CheckContext
-from envdoctor.findings import CODES, Evidence, Finding, Fix, finding, pip_install_command
+from envdoctor.findings import CODES, Evidence, Finding, Fix, finding
+from envdoctor.frameworks import install_command
 
 __all__ = ["check"]
 
@@ -24,7 +25,7 @@ def check(context: CheckContext) -> List[Finding]:
         fix = None
         if rule.fix_requirements or rule.fix_text:
             fix = Fix(
-                command=pip_install_command(rule.fix_requirements, context.python)
+                command=install_command(rule.fix_requirements, context.python, snap)
                 if rule.fix_requirements else None,
                 text=rule.fix_text,
                 requirements=rule.fix_requirements,

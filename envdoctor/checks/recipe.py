@@ -5,7 +5,9 @@ from typing import List
 from envdoctor.checks.context import CheckContext
 from envdoctor.checks.framework import provided_by
 from envdoctor.findings import Evidence, Finding, Fix, finding, pip_install_command
+from envdoctor.frameworks import install_command
 from envdoctor.matrix import platform_tag
+from envdoctor.snapshot import Distribution, canonical_name
 
 __all__ = ["check"]
 
@@ -76,6 +78,8 @@ def check(context: CheckContext) -> List[Finding]:
         need = pkg.describe()
         fix = Fix(command=pip_install_command([pkg.requirement()], context.python),
                   requirements=(pkg.requirement(),))
+        if dist is not None and dist.key != canonical_name(pkg.name):
+            fix = _replace_framework(context, dist, pkg.requirement())
         if dist is None and not pkg.absent:
             findings.append(finding(
                 code="ED301",
@@ -99,3 +103,16 @@ def check(context: CheckContext) -> List[Finding]:
                 fix=fix, packages=(pkg.name,),
             ))
     return findings
+
+
+def _replace_framework(context: CheckContext, dist: Distribution, requirement: str) -> Fix:
+    """The lab wants ``mindspore`` and the environment has MindSpore under another name
+    (mindspore-dev): installing it would lay a second build into the same folder (ED110), so
+    the fix removes the one first (`fix` plans that only with --move-framework)."""
+    return Fix(command=install_command([requirement], context.python, context.snapshot),
+               requirements=(requirement,),
+               text="MindSpore is installed here as %s %s; installing %s beside it would write "
+                    "a second build into the same mindspore/ folder. Remove %s first, then "
+                    "install the lab's framework (and MindNLP releases made for it: `envdoctor "
+                    "fix --lab NOTEBOOK` plans the whole set)."
+                    % (dist.name, dist.version, requirement, dist.name))

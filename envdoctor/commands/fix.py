@@ -140,7 +140,8 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(json.dumps(plan_result_json(plan), indent=2) + "\n")
         else:
             _say(args, "Nothing was changed. Apply it: envdoctor fix --apply%s%s"
-                 % (" --move-framework" if plan.request.needs_framework_move else "",
+                 % (" --move-framework" if plan.request.needs_framework_move
+                    or args.move_framework else "",
                     " --python " + shlex.quote(args.python) if args.python else ""))
         return EXIT_PROBLEMS
     if not plan.actions:

@@ -20,7 +20,7 @@ from envdoctor.checks import CheckContext, run_checks
 from envdoctor.findings import Finding, Severity
 from envdoctor.console import safe_text
 from envdoctor.fix.plan import (FRAMEWORK_PACKAGES, Action, PlanRequest, actions_from_report,
-                                build_request, predict_snapshot,
+                                build_request, mixed_frameworks, predict_snapshot,
                                 requirement_name)
 from envdoctor.fix.transaction import (Transaction, TransactionError, list_transactions,
                                        state_dir)
@@ -71,6 +71,7 @@ class Plan:
             "needs_move_framework": [f.to_dict() for f in self.request.needs_framework_move],
             "deferred": [f.to_dict() for f in self.request.deferred],
             "no_deps": list(self.request.no_deps),
+            "remove": list(self.request.remove),
             "confirmed_by": "pip install --dry-run --report" if self.pip_report else None,
         }
 
@@ -82,7 +83,8 @@ def make_plan(snapshot: Snapshot, findings: Sequence[Finding], matrix: Optional[
     """Plan the fix and confirm it with pip's resolver. When pip cannot resolve the whole
     plan, it is narrowed to the errors' own fixes (installing the lab becomes a separate,
     stated step); when even that fails, the PipError carries pip's own lines."""
-    request = build_request(snapshot, findings, lock_lines, move_framework)
+    planning = _without_the_mix(snapshot, findings, matrix, recipe)
+    request = build_request(snapshot, planning, lock_lines, move_framework)
     plan = Plan(snapshot, request, list(findings), lock_source=lock_source)
     if not request.reasons:
         plan.predicted = [f for f in findings if f.severity is Severity.ERROR]
@@ -91,7 +93,7 @@ def make_plan(snapshot: Snapshot, findings: Sequence[Finding], matrix: Optional[
     try:
         report = dry_run(plan.python, request.requirements, request.constraints, options)
     except PipError as exc:
-        narrowed = build_request(snapshot, findings, None, move_framework, include_lab=False)
+        narrowed = build_request(snapshot, planning, None, move_framework, include_lab=False)
         if not narrowed.reasons or (narrowed.requirements, narrowed.constraints) == (
                 request.requirements, request.constraints):
             raise unresolvable(exc)
@@ -105,6 +107,8 @@ def make_plan(snapshot: Snapshot, findings: Sequence[Finding], matrix: Optional[
         plan.lock_source = None
     request, report = _no_framework_over_framework(snapshot, request, report, plan.python,
                                                    options)
+    if request.remove:
+        report = _with_framework_alone(report, request, plan.python, options)
     actions = actions_from_report(snapshot, report, request)
     # Second pass: what pip moved for consistency goes to the lock's verified version.
     extra = []
@@ -121,12 +125,34 @@ def make_plan(snapshot: Snapshot, findings: Sequence[Finding], matrix: Optional[
         except PipError:
             pass  # the first resolution stands
     plan.request, plan.actions, plan.pip_report = request, actions, report
-    predicted_snapshot = predict_snapshot(snapshot, report)
+    predicted_snapshot = predict_snapshot(snapshot, report, request.remove)
     # every matrix rule and check, on the planned set, before anything is installed
     plan.predicted = _errors(run_checks(CheckContext(predicted_snapshot, matrix, recipe)))
     # a pairing only the framework move fixes stays, whatever its severity
     plan.predicted += [f for f in request.needs_framework_move if f not in plan.predicted]
     return plan
+
+
+def _without_the_mix(snapshot: Snapshot, findings: Sequence[Finding], matrix: Optional[Matrix],
+                     recipe: Optional[Recipe]) -> List[Finding]:
+    """The findings to plan with. A mixed framework folder (ED110) makes findings of its own
+    (mindnlp 0.4 judged against the `mindspore` 2.9.0 laid over the build it was installed
+    for) that go with it: the rest is judged on the environment as the plan leaves it, the
+    kept build alone. What the plain checks do not make (the lab's, -r files') stays."""
+    mix = mixed_frameworks(findings)
+    if mix is None:
+        return list(findings)
+    keep = requirement_name(mix.fix.requirements[0]) if mix.fix else None
+    others = [d.name for d in snapshot.active.values()
+              if d.key in FRAMEWORK_PACKAGES and d.key != keep]
+    unmixed = predict_snapshot(snapshot, {"install": []}, others)
+
+    def key(f: Finding) -> Tuple[str, Tuple[str, ...], str]:
+        return f.code, f.packages, f.title
+
+    plain = {key(f) for f in run_checks(CheckContext(snapshot, matrix, recipe))}
+    extras = [f for f in findings if key(f) not in plain and f is not mix]
+    return [mix] + run_checks(CheckContext(unmixed, matrix, recipe)) + extras
 
 
 def pip_lines(exc: PipError) -> List[str]:
@@ -200,7 +226,7 @@ def _no_framework_over_framework(snapshot: Snapshot, request: PlanRequest,
     note = ("installs %s with --no-deps (and their other requirements): they declare %s, "
             "which pip would lay over %s" % (", ".join(no_deps), ", ".join(sorted(pulled)),
                                              others))
-    narrowed = replace(request, requirements=requirements, no_deps=no_deps,
+    narrowed = replace(request, requirements=requirements, no_deps=request.no_deps + no_deps,
                        notes=request.notes + (note,))
     second = dry_run(python, narrowed.requirements, narrowed.constraints, options)
     again = [e for e in second.get("install", []) if isinstance(e.get("metadata"), dict)
@@ -212,6 +238,24 @@ def _no_framework_over_framework(snapshot: Snapshot, request: PlanRequest,
     combined = dict(second)
     combined["install"] = list(second.get("install", [])) + pullers
     return narrowed, combined
+
+
+def _with_framework_alone(report: Dict[str, Any], request: PlanRequest, python: str,
+                          options: PipOptions) -> Dict[str, Any]:
+    """A mixed framework folder (ED110): ask pip whether it can fetch the one framework the
+    plan installs after removing them all, and add it to the report (pip cannot dry-run an
+    uninstall; the framework goes in with --no-deps, so its wheel is all pip must find)."""
+    planned = {canonical_name(e["metadata"]["name"]) for e in report.get("install", [])
+               if isinstance(e.get("metadata"), dict)}
+    framework = [r for r in request.no_deps if requirement_name(r) in FRAMEWORK_PACKAGES
+                 and requirement_name(r) not in planned]
+    if not framework:
+        return report
+    alone = dry_run(python, framework, (), options, alone=True)
+    combined = dict(report)
+    combined["install"] = list(report.get("install", [])) + [
+        e for e in alone.get("install", []) if isinstance(e.get("metadata"), dict)]
+    return combined
 
 
 @dataclass
@@ -268,7 +312,8 @@ def apply_plan(plan: Plan, matrix: Optional[Matrix], recipe: Optional[Recipe],
         progress("running pip install (%d changes)" % len(plan.actions))
         try:
             result = install(python, plan.request.requirements, plan.request.constraints,
-                             options, no_deps=plan.request.no_deps)
+                             options, no_deps=plan.request.no_deps,
+                             remove=plan.request.remove)
         finally:
             tx.record_outcome()  # right after pip: exactly what this run created and replaced
         progress("checking the environment again")

@@ -29,6 +29,7 @@ __all__ = [
     "lock_pins_for",
     "requirement_name",
     "other_framework",
+    "mixed_frameworks",
 ]
 
 FRAMEWORK_PACKAGES = ("mindspore", "mindspore-gpu", "mindspore-ascend", "mindspore-cpu",
@@ -46,7 +47,7 @@ def requirement_name(text: str) -> Optional[str]:
 
 @dataclass(frozen=True)
 class Action:
-    kind: str  # install | upgrade | downgrade | reinstall | keep
+    kind: str  # install | upgrade | downgrade | reinstall | remove
     name: str
     before: Optional[str]
     after: Optional[str]
@@ -72,6 +73,9 @@ class PlanRequest:
     # Exact pins installed with --no-deps after the rest (MindNLP beside mindspore-dev: its
     # declared `mindspore` must not be pulled over the installed framework distribution).
     no_deps: Tuple[str, ...] = ()
+    # Distributions uninstalled between the two (every MindSpore distribution of a mixed
+    # mindspore/ folder, ED110); the framework in ``no_deps`` is then the only one.
+    remove: Tuple[str, ...] = ()
 
     @property
     def named(self) -> List[str]:
@@ -124,6 +128,122 @@ def _framework_pairing(finding: Finding, framework: Dict[str, Distribution]) -> 
     return False
 
 
+def mixed_frameworks(findings: Sequence[Finding]) -> Optional[Finding]:
+    """The ED110 finding (two MindSpore distributions in one ``mindspore/`` folder) whose
+    fix names the distribution to keep: the plan removes them all and installs that one."""
+    for finding in findings:
+        if (finding.code == "ED110" and finding.severity is Severity.ERROR and finding.fix
+                and finding.fix.requirements):
+            return finding
+    return None
+
+
+def _pin_of(dist: Distribution) -> str:
+    return "%s==%s" % (dist.name, dist.version)
+
+
+def _exact(req: str) -> Optional[Tuple[str, str]]:
+    """(name, version) of a ``name==version`` pin, else None."""
+    try:
+        parsed = Requirement(req)
+    except InvalidRequirement:
+        return None
+    specs = list(parsed.specifier)
+    if len(specs) == 1 and specs[0].operator == "==" and "*" not in specs[0].version:
+        return canonical_name(parsed.name), specs[0].version
+    return None
+
+
+def _provides(pin: str, req: str) -> bool:
+    """Whether the framework build ``pin`` (name==version) meets ``req``: under its own name,
+    or for a requirement on plain ``mindspore`` under any MindSpore distribution name (every
+    one installs the same package)."""
+    exact = _exact(pin)
+    wanted = requirement_name(req)
+    return (exact is not None and wanted in (exact[0], "mindspore")
+            and _satisfies(req, exact[1]))
+
+
+def _first_framework_pin(findings: Sequence[Finding],
+                         mix: Finding) -> Tuple[Optional[str], Optional[Finding]]:
+    """The exact framework build the first error's fix asks for (a verified matrix rule's
+    sorts first): what a mixed folder is reinstalled as with --move-framework."""
+    for finding in findings:
+        if finding is mix or finding.severity is not Severity.ERROR or not finding.fix:
+            continue
+        for req in finding.fix.requirements:
+            exact = _exact(req)
+            if exact is not None and exact[0] in FRAMEWORK_PACKAGES:
+                return req, finding
+    return None, None
+
+
+class _Framework:
+    """What a plan does with MindSpore. Normally each installed framework distribution stays
+    as it is (``--move-framework`` lets a fix move it) and none is laid over another. In a
+    mixed folder (ED110) every framework distribution is removed and exactly one is installed
+    again with --no-deps: the one chosen on purpose, or with ``--move-framework`` the build a
+    fix asks for (e.g. the verified 2.5 build a matrix rule names)."""
+
+    def __init__(self, snapshot: Snapshot, findings: Sequence[Finding],
+                 move_framework: bool) -> None:
+        self.snapshot = snapshot
+        self.move = move_framework
+        self.installed = [d for d in snapshot.active.values() if d.key in FRAMEWORK_PACKAGES]
+        self.mix = mixed_frameworks(findings)
+        self.target: Optional[str] = None  # mixed folder, --move-framework: the build a fix asks for
+        self.asked_by: Optional[Finding] = None  # ... and that fix's finding
+        keep = None
+        if self.mix is not None:
+            keep = snapshot.active.get(requirement_name(self.mix.fix.requirements[0]) or "")
+        self.keep = keep
+        held = [keep] if self.mix is not None else self.installed
+        self.held = {d.key: d for d in held if d is not None}
+        self.fixed = {} if move_framework else dict(self.held)
+        if self.mix is not None and move_framework:
+            self.target, self.asked_by = _first_framework_pin(findings, self.mix)
+
+    def owns(self, name: Optional[str]) -> bool:
+        """A name the framework handling decides for (kept out of pip's resolution)."""
+        if self.mix is not None:
+            return name in FRAMEWORK_PACKAGES
+        return name in self.fixed
+
+    def blocker(self, finding: Finding, req: str, name: Optional[str]) -> Tuple[Optional[str], bool]:
+        """Why ``req`` (one pin of ``finding``'s fix) cannot be planned, and whether only
+        moving the framework would allow it; (None, False) when it can."""
+        if name is None or name not in FRAMEWORK_PACKAGES:
+            return None, False
+        if self.mix is None:
+            other = other_framework(self.snapshot, name)
+            if other is not None:
+                return ("never installs %s over %s %s (two distributions would own one "
+                        "mindspore folder); %s is left to you: remove %s first if you want %s"
+                        % (name, other.name, other.version, finding.code, other.name, req),
+                        False)
+            have = self.fixed.get(name)
+            if have is None or _satisfies(req, have.version):
+                return None, False
+            return ("only moving the framework fixes %s (%s): it asks for %s, the environment "
+                    "has %s %s; rerun with --move-framework to plan that"
+                    % (finding.code, finding.title, req, have.name, have.version), True)
+        chosen = self.reinstall() or req
+        if _provides(chosen, req):
+            return None, False
+        if not self.move:
+            return ("only moving the framework fixes %s (%s): it asks for %s, and the mixed "
+                    "mindspore/ folder is reinstalled as %s; rerun with --move-framework to "
+                    "plan that" % (finding.code, finding.title, req, chosen), True)
+        return ("%s asks for %s, but the one framework installed is %s; %s is left to you"
+                % (finding.code, req, chosen, finding.code), False)
+
+    def reinstall(self) -> Optional[str]:
+        """Mixed folder: the one framework pin installed (with --no-deps) after the removal."""
+        if self.mix is None:
+            return None
+        return self.target or self.mix.fix.requirements[0]
+
+
 def build_request(snapshot: Snapshot, findings: Sequence[Finding],
                   lock_lines: Optional[Iterable[str]] = None,
                   move_framework: bool = False, include_lab: bool = True) -> PlanRequest:
@@ -136,13 +256,13 @@ def build_request(snapshot: Snapshot, findings: Sequence[Finding],
     needs_move: List[Finding] = []
     deferred: List[Finding] = []
     wanted: Set[str] = set()
+    frame = _Framework(snapshot, findings, move_framework)
 
-    framework = [d for d in active.values() if d.key in FRAMEWORK_PACKAGES]
-    fixed_framework = {} if move_framework else {d.key: d for d in framework}
-
-    held = {d.key: d for d in framework}
     for finding in findings:
-        if finding.severity is not Severity.ERROR and not _framework_pairing(finding, held):
+        if finding is frame.mix:
+            continue  # planned below: remove every framework distribution, install one
+        if finding.severity is not Severity.ERROR and not _framework_pairing(finding,
+                                                                             frame.held):
             continue
         reqs = list(finding.fix.requirements) if finding.fix else []
         if not reqs:
@@ -152,29 +272,17 @@ def build_request(snapshot: Snapshot, findings: Sequence[Finding],
             deferred.append(finding)
             continue
         named = [(req, requirement_name(req)) for req in reqs]
-        blocked = False
+        blocked = moves = False
         for req, name in named:
-            other = other_framework(snapshot, name) if name else None
-            if other is not None:
-                notes.append("never installs %s over %s %s (two distributions would own one "
-                             "mindspore folder); %s is left to you: remove %s first if you "
-                             "want %s" % (name, other.name, other.version, finding.code,
-                                          other.name, req))
-                blocked = True
-            elif name in fixed_framework and not _satisfies(req, fixed_framework[name].version):
-                have = fixed_framework[name]
-                notes.append(
-                    "only moving the framework fixes %s (%s): it asks for %s, the environment "
-                    "has %s %s; rerun with --move-framework to plan that"
-                    % (finding.code, finding.title, req, have.name, have.version))
-                needs_move.append(finding)
-                blocked = True
+            why, move = frame.blocker(finding, req, name)
+            if why is not None:
+                notes.append(why)
+                blocked, moves = True, moves or move
         if blocked:  # all of a finding's pins or none: half a fix is a different set
-            if finding not in needs_move:
-                unfixable.append(finding)
+            (needs_move if moves else unfixable).append(finding)
             continue
         for req, name in named:
-            if name is None or name in fixed_framework:
+            if name is None or frame.owns(name):
                 continue
             if req not in wanted:  # a set: a 50,000-distribution plan stays linear
                 wanted.add(req)
@@ -184,17 +292,36 @@ def build_request(snapshot: Snapshot, findings: Sequence[Finding],
         notes.append("installing the lab (%s) is a separate step: run `envdoctor fix --apply` "
                      "again after this one" % ", ".join(sorted({f.code for f in deferred})))
 
-    for dist in framework:
-        if dist.key in fixed_framework:
-            constraints.append("%s==%s" % (dist.name, dist.version))
-            notes.insert(0, "keeps %s %s fixed (the environment's framework build)"
-                         % (dist.name, dist.version))
+    remove: Tuple[str, ...] = ()
+    no_deps: Tuple[str, ...] = ()
+    reinstall = frame.reinstall()
+    if reinstall is not None and frame.mix is not None:
+        # held where they are while pip installs the rest, then all removed (each uninstall
+        # takes the files its RECORD lists), then the chosen one alone
+        constraints.extend(_pin_of(d) for d in frame.installed)
+        remove = tuple(d.name for d in sorted(frame.installed, key=lambda d: d.key))
+        no_deps = (reinstall,)
+        why = "%s %s" % (frame.mix.code, frame.mix.title)
+        if frame.asked_by is not None:
+            reasons[requirement_name(reinstall) or reinstall] = "%s %s" % (
+                frame.asked_by.code, frame.asked_by.title)
+        for dist in frame.installed:
+            reasons.setdefault(dist.key, why)
+        reasons.setdefault(requirement_name(reinstall) or reinstall, why)
+        notes.insert(0, "removes %s (they share one mindspore/ folder), then installs %s "
+                     "alone with --no-deps" % (" and ".join(remove), reinstall))
+    else:
+        for dist in frame.installed:
+            if dist.key in frame.fixed:
+                constraints.append(_pin_of(dist))
+                notes.insert(0, "keeps %s %s fixed (the environment's framework build)"
+                             % (dist.name, dist.version))
 
     # Everything else that is installed goes to the resolver as a plain name: kept as it is
     # unless the fixes make it inconsistent (then pip moves it, and the diff says so).
-    named = set(reasons)
+    named_keys = set(reasons)
     for dist in active.values():
-        if dist.key in NEVER_TOUCH or dist.key in named or dist.key in fixed_framework:
+        if dist.key in NEVER_TOUCH or dist.key in named_keys or frame.owns(dist.key):
             continue
         if parse_version(dist.version) is None or dist.origin != "index":
             continue  # pip could not find it on an index again; leave it alone
@@ -202,13 +329,14 @@ def build_request(snapshot: Snapshot, findings: Sequence[Finding],
 
     pins = lock_pins_for(lock_lines if include_lab else None)
     for name, pin in pins.items():
-        if name in fixed_framework or name in NEVER_TOUCH:
+        if frame.owns(name) or name in NEVER_TOUCH:
             continue
         installed = active.get(name)
-        if installed is None or name in named:
+        if installed is None or name in named_keys:
             constraints.append(pin)
     return PlanRequest(tuple(requirements), tuple(constraints), reasons, tuple(notes),
-                       tuple(unfixable), pins, tuple(needs_move), tuple(deferred))
+                       tuple(unfixable), pins, tuple(needs_move), tuple(deferred),
+                       no_deps, remove)
 
 
 def _report_entries(report: Dict[str, Any]) -> List[Dict[str, Any]]:
@@ -258,22 +386,31 @@ def actions_from_report(snapshot: Snapshot, report: Dict[str, Any],
             else:
                 reason = "requested"
         actions.append(Action(kind, name, have.version if have else None, version, reason))
-    order = {"downgrade": 0, "upgrade": 1, "reinstall": 2, "install": 3}
+    planned = {canonical_name(e["metadata"]["name"]) for e in entries}
+    for name in request.remove:  # removed and not installed again
+        have = active.get(canonical_name(name))
+        if have is not None and have.key not in planned:
+            actions.append(Action("remove", have.name, have.version, None,
+                                  request.reasons.get(have.key, "requested")))
+    order = {"remove": 0, "downgrade": 1, "upgrade": 2, "reinstall": 3, "install": 4}
     return sorted(actions, key=lambda a: (order.get(a.kind, 9), canonical_name(a.name)))
 
 
-def predict_snapshot(snapshot: Snapshot, report: Dict[str, Any]) -> Snapshot:
-    """The environment as it will be after pip carries out ``report``."""
+def predict_snapshot(snapshot: Snapshot, report: Dict[str, Any],
+                     removed: Sequence[str] = ()) -> Snapshot:
+    """The environment as it will be after pip uninstalls ``removed`` and carries out
+    ``report``."""
     raw = copy.deepcopy(snapshot.raw)
     changed = {}
     for entry in _report_entries(report):
         meta = entry["metadata"]
         changed[canonical_name(meta["name"])] = meta
+    gone = {canonical_name(n) for n in removed}
     dists = []
     for dist in raw.get("distributions", []):
         key = canonical_name(dist["name"])
-        if key in changed and not dist.get("shadowed_by"):
-            continue  # replaced below
+        if (key in changed or key in gone) and not dist.get("shadowed_by"):
+            continue  # replaced below, or uninstalled
         dists.append(dist)
     for key, meta in changed.items():
         direct = None

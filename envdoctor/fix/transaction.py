@@ -307,6 +307,7 @@ class Transaction:
         _private_dir(files_root)
         active = snapshot.active
         count = 0
+        seen = set()  # type: Set[str]  # two MindSpore distributions list one folder's files
         for key in self.journal["touched"]:
             dist = active.get(key)
             if dist is None:
@@ -315,8 +316,9 @@ class Transaction:
             paths, refused = _record_paths(dist, self.prefix)
             self.journal["refused"].extend("%s: %s" % (dist.name, r) for r in refused)
             for path in paths:
-                if not os.path.isfile(path) or os.path.islink(path):
+                if path in seen or not os.path.isfile(path) or os.path.islink(path):
                     continue
+                seen.add(path)
                 count += 1
                 rel = "%s/%06d" % (key, count)
                 dest = os.path.join(files_root, rel)

@@ -10,7 +10,8 @@ import shlex
 from typing import Any, Dict, List, Optional, Sequence
 
 from envdoctor import __version__
-from envdoctor.findings import Finding, Fix, Severity
+from envdoctor.findings import Finding, Fix, Severity, pip_install_command
+from envdoctor.frameworks import install_steps
 from envdoctor.render.devices import device_lines
 from envdoctor.report import Report
 
@@ -45,13 +46,14 @@ def _pip_args(command: str) -> Optional[List[str]]:
 
 
 def notebook_install(requirements: Sequence[str], python: Optional[str],
-                     in_kernel: bool) -> str:
+                     in_kernel: bool, options: Sequence[str] = (), verb: str = "install") -> str:
     """Requirements as one notebook line: ``%pip install ...`` when they go into the kernel's
-    own interpreter (``%pip`` always installs there), else ``!<python> -m pip install ...``."""
-    quoted = " ".join(shlex.quote(r) for r in requirements)
+    own interpreter (``%pip`` always installs there), else ``!<python> -m pip install ...``.
+    ``options`` (``--no-deps``, ``-y``) and ``verb`` (``uninstall``) are envdoctor's own."""
+    quoted = " ".join(shlex.quote(r) for r in list(options) + list(requirements))
     if in_kernel:
-        return "%pip install " + quoted
-    return "!%s -m pip install %s" % (shlex.quote(python or "python"), quoted)
+        return "%%pip %s %s" % (verb, quoted)
+    return "!%s -m pip %s %s" % (shlex.quote(python or "python"), verb, quoted)
 
 
 def notebook_command(command: str, python: Optional[str], in_kernel: bool) -> str:
@@ -64,9 +66,12 @@ def notebook_command(command: str, python: Optional[str], in_kernel: bool) -> st
 
 
 def _fix_line(fix: Fix, python: Optional[str], in_kernel: bool) -> str:
-    """A finding's fix as a notebook line, from its requirements when it has them."""
-    if fix.requirements:
+    """A finding's fix as a notebook line: from its requirements when its command is the
+    plain install of them, else the command itself (an uninstall first, --no-deps steps)."""
+    if fix.requirements and fix.command == pip_install_command(fix.requirements, python):
         return notebook_install(fix.requirements, python, in_kernel)
+    if fix.command and " && " in fix.command:
+        return "!" + fix.command  # several pip runs, each naming the target interpreter
     return notebook_command(fix.command or "", python, in_kernel)
 
 
@@ -83,7 +88,8 @@ def notebook_fix_lines(report: Report, in_kernel: bool = True) -> List[str]:
         # recipe steps are shell commands by nature (a CPU torch from its own index first)
         return [notebook_command(step, python, in_kernel) for step in report.recipe.install]
     reqs = report.fix_requirements
-    return [notebook_install(reqs, python, in_kernel)] if reqs else []
+    return [notebook_install(r, python, in_kernel, options, verb)
+            for verb, options, r in install_steps(reqs, report.snapshot)] if reqs else []
 
 
 def _style(**props: str) -> str:

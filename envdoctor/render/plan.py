@@ -27,15 +27,22 @@ def plan_lines(plan: Plan, recipe: Optional[Recipe]) -> List[str]:
         lines.append("  pip would change nothing.")
     width = max([len(a.name) for a in plan.actions] or [0])
     for a in plan.actions:
-        change = "%s -> %s" % (a.before, a.after) if a.before else a.after
+        if a.after is None:
+            change = "%s (uninstalled)" % a.before
+        else:
+            change = "%s -> %s" % (a.before, a.after) if a.before else a.after
         lines.append("  %-9s %-*s %-24s %s" % (a.kind, width, a.name, change, a.reason))
     if plan.pip_report is not None:
         counts: Dict[str, int] = {}
         for a in plan.actions:
-            counts[a.kind] = counts.get(a.kind, 0) + 1
-        lines.append("Confirmed by pip's resolver (pip install --dry-run --report): %s; "
-                     "nothing is removed." % (", ".join("%d %s" % (n, k) for k, n in
-                                                          sorted(counts.items())) or "no change"))
+            if a.kind != "remove":
+                counts[a.kind] = counts.get(a.kind, 0) + 1
+        removed = ", ".join(plan.request.remove)
+        lines.append("Confirmed by pip's resolver (pip install --dry-run --report): %s; %s."
+                     % (", ".join("%d %s" % (n, k) for k, n in sorted(counts.items()))
+                        or "no change",
+                        "uninstalls %s first (pip cannot dry-run that)" % removed if removed
+                        else "nothing is removed"))
     if plan.predicted:
         lines.append("After the fix, these errors would remain:")
         for f in plan.predicted:
@@ -49,12 +56,15 @@ def plan_lines(plan: Plan, recipe: Optional[Recipe]) -> List[str]:
         # what installs with --no-deps (MindNLP beside mindspore-dev) goes last, on its own
         alone = {canonicalize_name(r.split("==", 1)[0]) for r in plan.request.no_deps}
         exact = ["%s==%s" % (a.name, a.after) for a in plan.actions
-                 if canonicalize_name(a.name) not in alone]
-        command = pip_install_command(exact, plan.python) if exact else ""
+                 if canonicalize_name(a.name) not in alone and a.after is not None]
+        steps = [pip_install_command(exact, plan.python)] if exact else []
+        if plan.request.remove:  # after the rest, before the framework goes in alone
+            steps.append(pip_install_command(list(plan.request.remove), plan.python, ["-y"],
+                                             verb="uninstall"))
         if alone:
-            last = pip_install_command(list(plan.request.no_deps), plan.python, ["--no-deps"])
-            command = "%s && %s" % (command, last) if command else last
-        lines.append("The same by hand: " + command)
+            steps.append(pip_install_command(list(plan.request.no_deps), plan.python,
+                                             ["--no-deps"]))
+        lines.append("The same by hand: " + " && ".join(steps))
     return lines
 
 

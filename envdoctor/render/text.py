@@ -95,7 +95,10 @@ def render_report_lines(report: Report, verbose: bool = False) -> List[Line]:
     lines.append([])
     combined = report.combined_fix()
     if combined and report.summary()["errors"] > 1:
-        lines.append([("All pinned fixes in one command (pip resolves them together):", "bold")])
+        lines.append([("All pinned fixes in one command (pip resolves them together):"
+                       if " && " not in combined else
+                       "All pinned fixes (MindSpore first, then the rest; what requires "
+                       "`mindspore` goes in with --no-deps):", "bold")])
         lines.append([("  " + combined, "green")])
         lines.append([])
     lines.append(verdict_line(report))
