@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence
@@ -44,12 +45,24 @@ def pip_wheel_for_old_targets():
              "--python-version", minor, "-d", str(folder), "pip>=22.2"], check=False)
 
 
+# fix --apply's transactions (a MindSpore backup is GBs) go here, never into the home folder
+# of whoever runs the tests; a test that looks at them passes its own ENVDOCTOR_STATE_DIR.
+TEST_STATE = Path(tempfile.mkdtemp(prefix="envdoctor-test-state-"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_state_is_removed():
+    yield
+    shutil.rmtree(str(TEST_STATE), ignore_errors=True)
+
+
 def envdoctor(*args: str, env: Optional[Dict[str, str]] = None, input_text: Optional[str] = None,
               python: Optional[str] = None) -> subprocess.CompletedProcess:
     """Run the envdoctor CLI as a user would, in a child process."""
     full_env = dict(os.environ)
     full_env.pop("FORCE_COLOR", None)
     full_env.setdefault("XDG_CACHE_HOME", str(XDG_CACHE))
+    full_env["ENVDOCTOR_STATE_DIR"] = str(TEST_STATE)
     full_env.update(env or {})
     return run([python or sys.executable, "-m", "envdoctor"] + list(args), check=False,
                env=full_env, input=input_text, cwd=str(ROOT))

@@ -126,3 +126,52 @@ def test_fix_toward_the_lab_from_a_bare_venv(tmp_path):
         assert deep["summary"]["exit_code"] == 0, [f["title"] for f in deep["findings"]]
     finally:
         shutil.rmtree(str(venv), ignore_errors=True)  # 3.5 GB
+
+
+DEV26 = "mindspore-dev==2.6.0.dev20250323"
+PLAIN_PIP_FREEZE = ROOT / "verification" / "msdev260-0323-mindnlp040-plainpip-py39" / "freeze.txt"
+
+
+def test_plain_pip_over_a_26_build_is_fixed_to_one_framework(tmp_path):
+    """Issue 12's proof: mindspore-dev 2.6, then a plain `pip install mindnlp==0.4.0` (which
+    lays `mindspore` 2.9.0 into the same folder; pinned to the verified set so the test stays
+    as PyPI moves on). check names both; `fix --apply` refuses and changes nothing, since only
+    another build runs mindnlp 0.4.0; `fix --apply --move-framework` leaves exactly one
+    framework distribution, the verified 2.5 build, and the 2025 lab's imports pass."""
+    base = pyenv_python("3.9")
+    if base is None:
+        pytest.skip("no Python 3.9 here")
+    wheels = str(fetch_wheel(DEV26, "3.9"))
+    fetch_wheel(DEV25, "3.9")
+    fetch_wheel("mindspore==2.9.0", "3.9")
+    venv = tmp_path / "plainpip"
+    state = {"ENVDOCTOR_STATE_DIR": str(tmp_path / "state")}  # the backups: 3.5 GB, not in ~
+    run([base, "-m", "venv", str(venv)])
+    python = str(venv / "bin" / "python")
+    try:
+        run([python, "-m", "pip", "install", "-q", "--find-links", wheels, DEV26])
+        run([python, "-m", "pip", "install", "-q", "--find-links", wheels,
+             "-c", str(PLAIN_PIP_FREEZE), "mindnlp==0.4.0"])
+        before = run([python, "-m", "pip", "freeze", "--all"]).stdout
+        assert "mindspore==2.9.0" in before and "mindspore-dev==" in before  # the trap
+        report = check("--python", python)
+        mix = [f for f in report["findings"] if f["code"] == "ED110"]
+        assert mix and sorted(mix[0]["packages"]) == ["mindspore", "mindspore-dev"], codes(report)
+
+        refused = envdoctor("fix", "--apply", "--yes", "--python", python,
+                            "--find-links", wheels, env=state)
+        assert refused.returncode == 1, refused.stdout + refused.stderr
+        assert "--move-framework" in refused.stdout
+        assert run([python, "-m", "pip", "freeze", "--all"]).stdout == before
+
+        moved = envdoctor("fix", "--apply", "--yes", "--move-framework", "--python", python,
+                          "--find-links", wheels, env=state)
+        assert moved.returncode == 0, moved.stdout + moved.stderr
+        freeze = run([python, "-m", "pip", "freeze"]).stdout.lower().splitlines()
+        frameworks = [l for l in freeze if l.split("==")[0].startswith("mindspore")]
+        assert frameworks == ["mindspore-dev==2.5.0.dev20250202"], frameworks
+        deep = check("--python", python, "--lab", str(cpu_lab(tmp_path)), "--deep")
+        assert deep["summary"]["exit_code"] == 0, [f["title"] for f in deep["findings"]]
+    finally:
+        shutil.rmtree(str(venv), ignore_errors=True)  # 4 GB
+        shutil.rmtree(str(tmp_path / "state"), ignore_errors=True)
