@@ -397,3 +397,32 @@ def test_a_mixed_folder_plan(move, reinstall, needs_move):
     if move:
         assert request.unfixable == ()
         assert "mindnlp==0.4.0" in request.requirements
+
+
+# --- a declared range stricter than what works (ED101 beside a verified rule) ---------------
+
+NLP051 = {"name": "mindnlp", "version": "0.5.1",
+          "requires_dist": ["mindspore<=2.7.0,>=2.5.0"]}
+
+
+def _judged(mindspore_version):
+    from envdoctor.checks import run_checks
+    from envdoctor.matrix import load_matrix
+    from envdoctor.resources import matrix_path
+
+    snap = snapshot(NLP051, {"name": "mindspore", "version": mindspore_version})
+    return {f.code: f for f in run_checks(CheckContext(snap, load_matrix(matrix_path())))
+            if f.code in ("ED101", "ED201", "ED203")}
+
+
+def test_a_cap_verified_too_strict_is_a_warning_not_an_error():
+    found = _judged("2.7.2")  # mindnlp 0.5.1 declares <=2.7.0; 2.7.2 was run here and works
+    assert found["ED101"].severity.value == "warning"
+    assert "works" in found["ED101"].because and "pip check" in found["ED101"].because
+    assert found["ED203"].severity.value == "info"
+
+
+def test_the_cap_stays_an_error_where_it_is_real():
+    found = _judged("2.8.0")  # fails at import: Generator.__init__ seed/offset
+    assert found["ED101"].severity.value == "error"
+    assert "ED203" not in found and found["ED201"].severity.value == "error"

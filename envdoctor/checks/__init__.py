@@ -8,6 +8,7 @@ A new check is a module here with ``check(context)``, added to :data:`CHECKS`.
 from __future__ import annotations
 
 import traceback
+from dataclasses import replace
 from typing import Callable, List, Optional, Sequence
 
 from packaging.utils import canonicalize_name
@@ -77,9 +78,28 @@ def fold_duplicates(findings: List[Finding]) -> List[Finding]:
             fixed_by_matrix.update(_requirement_names(f))
         if _provided_under_another_name(f) and f.packages:
             provided.add(canonicalize_name(f.packages[0]))
-    return [f for f in findings
+    kept = [f for f in findings
             if not (f.code == "ED302" and f.packages
                     and canonicalize_name(f.packages[0]) in fixed_by_matrix)
             and not (f.code in ("ED101", "ED102") and len(f.packages) == 2
                      and canonicalize_name(f.packages[1]) == "mindspore"
                      and canonicalize_name(f.packages[0]) in provided)]
+    return [_verified_despite(f, findings) for f in kept]
+
+
+def _verified_despite(finding: Finding, findings: Sequence[Finding]) -> Finding:
+    """pip check's ED101 (a declared range not met) stays reported, as a warning, when a
+    verified matrix rule says this very pairing runs (mindnlp 0.5.1 declares
+    mindspore<=2.7.0 and runs on 2.7.2): the metadata is stricter than what works."""
+    if finding.code != "ED101" or finding.severity is not Severity.ERROR \
+            or len(finding.packages) != 2:
+        return finding
+    pair = {canonicalize_name(p) for p in finding.packages}
+    for other in findings:
+        if (other.area == "compatibility" and other.severity is Severity.INFO
+                and (other.evidence.source or "").startswith("verified")
+                and pair <= {canonicalize_name(p) for p in other.packages}):
+            return replace(finding, severity=Severity.WARNING, because=finding.because + (
+                " envdoctor ran this pairing and it works (%s), so the declared range is "
+                "stricter than what works; pip check still reports it." % other.title))
+    return finding
