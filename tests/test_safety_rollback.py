@@ -260,3 +260,34 @@ def test_a_read_only_state_folder_changes_nothing(conflicted, tmp_path):
     assert proc.returncode == 1 and "nothing was changed" in proc.stdout, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
     assert venv.freeze() == before
+
+
+def test_prune_deletes_only_what_nothing_needs(tmp_path, evil):
+    """A MindSpore backup takes GBs: --prune deletes rolled-back fixes and applied ones a newer
+    fix of the same environment followed; the newest applied one, failed ones and a planted
+    symlink (with what it points to) stay."""
+    script, mark, sentinel = evil
+    state = tmp_path / "state"
+    root = state / "transactions"
+    envs = {"a": (str(tmp_path / "a"), str(tmp_path / "a" / "bin" / "python")),
+            "b": (str(tmp_path / "b"), str(tmp_path / "b" / "bin" / "python"))}
+    made = {"20261201-010000-000001": ("a", "applied"), "20261201-020000-000002": ("a", "applied"),
+            "20261201-030000-000003": ("a", "rolled-back"), "20261201-040000-000004": ("a", "failed"),
+            "20261201-050000-000005": ("b", "applied")}
+    for tid, (env, status) in made.items():
+        _fake_transaction(root / tid, envs[env][0], envs[env][1], status=status)
+        (root / tid / "backup").mkdir()
+        (root / tid / "backup" / "blob").write_bytes(b"x" * 4096)
+    elsewhere = tmp_path / "attacker" / "20261201-060000-000006"
+    _fake_transaction(elsewhere, str(script.parent.parent), str(script), status="rolled-back")
+    os.symlink(str(elsewhere), str(root / "20261201-060000-000006"))
+    listed = envdoctor("rollback", "--list", env={"ENVDOCTOR_STATE_DIR": str(state)})
+    assert listed.stdout.count(" KB ") == 5, listed.stdout  # each one's size is shown
+    proc = envdoctor("rollback", "--prune", env={"ENVDOCTOR_STATE_DIR": str(state)})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert sorted(os.listdir(str(root))) == ["20261201-020000-000002", "20261201-040000-000004",
+                                             "20261201-050000-000005",
+                                             "20261201-060000-000006"]
+    assert "Freed" in proc.stdout and elsewhere.exists() and not mark.exists()
+    again = envdoctor("rollback", "--prune", env={"ENVDOCTOR_STATE_DIR": str(state)})
+    assert again.returncode == 0 and "nothing to prune" in again.stdout

@@ -93,6 +93,18 @@ def _in_notebook() -> bool:
     return "ipykernel" in sys.modules or bool(os.environ.get("JPY_PARENT_PID"))
 
 
+def _say_saved_size(args: argparse.Namespace, tx: Any) -> None:
+    """The backup of a MindSpore reinstall takes GBs of a student's home folder: say so."""
+    from envdoctor.commands.rollback import human_bytes
+    from envdoctor.fix.transaction import folder_bytes
+
+    size = folder_bytes(tx.folder)
+    if size >= 100 * 1024 * 1024:
+        _say(args, "Its saved files take %s in %s; `envdoctor rollback --prune` deletes "
+                   "those of older fixes once you no longer need them." % (
+                       human_bytes(size), tx.folder))
+
+
 def run(args: argparse.Namespace) -> int:
     from envdoctor.api import apply_fix, diagnose, plan_fix
     from envdoctor.render.plan import plan_lines, plan_result_json
@@ -156,6 +168,7 @@ def run(args: argparse.Namespace) -> int:
     if result.ok:
         _say(args, "Fixed: envdoctor check passes (transaction %s; `envdoctor rollback %s` "
                    "undoes it)." % (result.transaction.id, result.transaction.id))
+        _say_saved_size(args, result.transaction)
         if _in_notebook():
             _say(args, "Restart the kernel (Kernel > Restart) so the notebook imports the "
                        "new versions.")

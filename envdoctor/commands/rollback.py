@@ -26,6 +26,10 @@ def register(sub: Any) -> None:
     parser.add_argument("--python", metavar="PATH",
                         help="only transactions of this interpreter (needed when several "
                              "environments have some)")
+    parser.add_argument("--prune", action="store_true",
+                        help="delete the saved files of fixes nothing needs any more (rolled "
+                             "back, or followed by a newer fix of the same environment); a "
+                             "MindSpore backup takes GBs")
     parser.add_argument("--force", action="store_true",
                         help="roll back a successful fix even though the environment changed "
                              "after it (files changed since are still kept)")
@@ -52,10 +56,42 @@ def _choose(txs: List[Any], python: Any) -> Any:
     return candidates[-1]
 
 
+def human_bytes(count: int) -> str:
+    if count < 1024:
+        return "%d B" % count
+    size = float(count)
+    for unit in ("KB", "MB", "GB"):
+        size /= 1024
+        if size < 1024 or unit == "GB":
+            break
+    return "%.1f %s" % (size, unit)
+
+
+def _prune(txs: List[Any]) -> int:
+    from envdoctor.console import safe_text
+    from envdoctor.fix.transaction import forget, prunable, state_dir
+
+    gone = prunable(txs)
+    if not gone:
+        sys.stdout.write(safe_text("nothing to prune in %s (the newest fix of each environment "
+                                   "and failed or unfinished ones are kept)" % state_dir()) + "\n")
+        return EXIT_OK
+    freed = 0
+    for tx in gone:
+        size = forget(tx)
+        freed += size
+        sys.stdout.write(safe_text("deleted %s  %-12s %8s  %s" % (
+            tx.id, tx.journal.get("status"), human_bytes(size), tx.python)) + "\n")
+    sys.stdout.write("Freed %s; the newest fix of each environment can still be rolled back.\n"
+                     % human_bytes(freed))
+    return EXIT_OK
+
+
 def run(args: argparse.Namespace) -> int:
     from envdoctor.console import safe_text
     from envdoctor.fix import later_change, rollback
-    from envdoctor.fix.transaction import list_transactions, load_transaction, state_dir
+    from envdoctor.fix.transaction import (folder_bytes, list_transactions, load_transaction,
+                                           state_dir)
 
     txs = list_transactions()
     if args.python:
@@ -64,9 +100,12 @@ def run(args: argparse.Namespace) -> int:
         if not txs:
             sys.stdout.write("no saved fixes in %s\n" % safe_text(state_dir()))
         for t in txs:
-            sys.stdout.write(safe_text("%s  %-16s %s" % (t.id, t.journal.get("status"),
-                                                         t.journal.get("python"))) + "\n")
+            sys.stdout.write(safe_text("%s  %-16s %8s  %s" % (
+                t.id, t.journal.get("status"), human_bytes(folder_bytes(t.folder)),
+                t.journal.get("python"))) + "\n")
         return EXIT_OK
+    if args.prune:
+        return _prune(txs)
     tx = load_transaction(args.id) if args.id else _choose(txs, args.python)
     reason = later_change(tx)
     if reason and not args.force:

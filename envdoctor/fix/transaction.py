@@ -32,7 +32,7 @@ from envdoctor.snapshot import Distribution, Snapshot, canonical_name
 
 __all__ = ["state_dir", "Transaction", "TransactionError", "RollbackReport",
            "list_transactions", "load_transaction", "valid_transaction_id", "is_within",
-           "record_entries", "write_private"]
+           "record_entries", "write_private", "folder_bytes", "prunable", "forget"]
 
 # What Transaction.begin writes: 20261201-002354-1a2b3c, and -2, -3 ... on a collision.
 _ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}(-[0-9]{1,4})?$")
@@ -535,6 +535,43 @@ def _restore(source: str, path: str, mode: Optional[int]) -> None:
     if mode is not None:
         os.chmod(tmp, mode & 0o7777)
     os.replace(tmp, path)
+
+
+def folder_bytes(folder: str) -> int:
+    """What a transaction's saved state takes on disk (symlinks not followed)."""
+    total = 0
+    for root, _, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(root, name)).st_size
+            except OSError:
+                pass
+    return total
+
+
+def prunable(transactions: Sequence[Transaction]) -> List[Transaction]:
+    """The transactions whose saved files nothing needs any more: rolled back, or applied
+    with a newer applied one for the same environment. The newest applied fix of each
+    environment stays undoable; failed and unfinished ones stay for `rollback`."""
+    newest = {}  # type: Dict[str, str]
+    for tx in transactions:
+        if tx.journal.get("status") == "applied":
+            newest[tx.prefix] = max(newest.get(tx.prefix, ""), tx.id)
+    return [tx for tx in transactions
+            if tx.journal.get("status") == "rolled-back"
+            or (tx.journal.get("status") == "applied" and tx.id != newest.get(tx.prefix))]
+
+
+def forget(tx: Transaction) -> int:
+    """Delete a transaction's folder (its backups and journal); the bytes freed."""
+    root = _transactions_root()
+    if not valid_transaction_id(tx.id) or os.path.dirname(tx.folder) != root \
+            or not _owned_folder(root) or not _owned_folder(tx.folder):
+        raise TransactionError("transaction folder %s is a symlink, missing or not yours; "
+                               "refused" % tx.folder)
+    freed = folder_bytes(tx.folder)
+    shutil.rmtree(tx.folder)
+    return freed
 
 
 def list_transactions() -> List[Transaction]:
