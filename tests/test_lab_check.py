@@ -337,6 +337,51 @@ def test_plan_on_a_bare_venv_takes_the_verified_pair_without_a_second_framework(
     assert "mindnlp==0.5.1" not in target.requirements()  # 0.5.1 lacks mindnlp.engine
 
 
+def test_plan_honours_the_labs_own_pin_among_verified_releases(tmp_path_factory, matrix):
+    """0.4.0 and 0.4.1 both have the names and both are verified: the newest would win, unless
+    the lab's own install line pins one."""
+    from envdoctor.lab.plan import lab_pins, lab_requirements
+    from envdoctor.matrix import load_matrix
+
+    path = tmp_path_factory.mktemp("era2") / "api_index.json"
+    versions = [{"label": v, "dist": "mindnlp", "source": "pypi", "version": v}
+                for v in ("0.4.0", "0.4.1")]
+    data = {"schema": 1, "generated": "2026-11-30", "packages": {
+        "mindnlp": {"versions": versions,
+                    "modules": {"0-1": ["mindnlp", "mindnlp.engine", "mindnlp.transformers"]},
+                    "indexed": {"0-1": ["mindnlp.transformers", "mindnlp.engine"]},
+                    "exports": {"mindnlp.engine": {"0-1": ["Trainer"]},
+                                "mindnlp.transformers": {"0-1": ["OpenAIGPTTokenizer"]}}},
+        "mindspore": {"versions": [{"label": "2.5.0.dev20250202 (mindspore-dev)",
+                                    "dist": "mindspore-dev", "source": "pypi",
+                                    "version": "2.5.0.dev20250202"}],
+                      "modules": {"0": ["mindspore", "mindspore.nn"]}}}}
+    path.write_text(json.dumps(data))
+    index = load_api_index(str(path))
+    both = tmp_path_factory.mktemp("m2") / "matrix.yaml"
+    both.write_text(MATRIX.replace("  - id: nlp04-ms27", """  - id: verified-msdev250-nlp041-py39
+    when:
+      packages: {mindspore-dev: "==2.5.0.dev20250202", mindnlp: "==0.4.1"}
+      python: "==3.9.*"
+      platforms: [linux-x86_64]
+    verdict: works
+    title: works
+    because: verified here
+    source: {kind: verified, date: "2026-11-30", versions: {mindnlp: 0.4.1}, platform: linux-x86_64}
+  - id: nlp04-ms27"""))
+    rules = load_matrix(str(both))
+    bare = snapshot("3.9.18", [])
+    unpinned = lab_requirements(_engine_lab(), bare, index, rules)
+    assert unpinned.choices[1].requirement == "mindnlp==0.4.1"  # the newest verified
+    cells = [{"cell_type": "code", "source": "!pip install mindnlp==0.4.0 jieba"},
+             {"cell_type": "code", "source": "import mindspore\nfrom mindspore import nn\n"
+                                             "from mindnlp.engine import Trainer\n"
+                                             "from mindnlp.transformers import OpenAIGPTTokenizer"}]
+    lab = read_text(json.dumps({"cells": cells}), "lab.ipynb")
+    assert lab_pins(lab, "mindnlp") == {"0.4.0"}
+    assert lab_requirements(lab, bare, index, rules).choices[1].requirement == "mindnlp==0.4.0"
+
+
 def test_plan_refuses_and_says_what_would_work(era_index, matrix):
     from envdoctor.lab.plan import lab_requirements
 

@@ -10,14 +10,14 @@ another machine. Pure: no network, nothing installed.
 """
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from envdoctor.lab import apicheck
 from envdoctor.lab.model import Lab
 from envdoctor.snapshot import Snapshot, canonical_name
 from envdoctor.versions import spec_contains
 
-__all__ = ["LabTarget", "Choice", "lab_requirements", "lab_violations"]
+__all__ = ["LabTarget", "Choice", "lab_requirements", "lab_violations", "lab_pins"]
 
 
 @dataclass(frozen=True)
@@ -138,6 +138,16 @@ def _declared_by(entry: Any) -> Optional[Any]:
     return None
 
 
+def _install_pin(recipe: Any, name: str) -> Optional[str]:
+    """The ``name==version`` a recipe's install line pins, if it pins one."""
+    for line in recipe.install:
+        for word in line.split():
+            word = word.strip("'\"")
+            if canonical_name(word.split("==")[0]) == name and "==" in word:
+                return word
+    return None
+
+
 def _torch_for(mindnlp_version: str) -> Optional[str]:
     """The CPU torch pin of the recipe that installs this mindnlp, when it installs torch."""
     from envdoctor.recipes import load_recipes
@@ -146,10 +156,9 @@ def _torch_for(mindnlp_version: str) -> Optional[str]:
         spec = next((p.spec for p in recipe.packages if p.name == "mindnlp"), None)
         if spec is None or spec_contains(spec, mindnlp_version) is not True:
             continue
-        for line in recipe.install:
-            for word in line.split():
-                if canonical_name(word.split("==")[0]) == "torch" and "==" in word:
-                    return word.strip("'\"")
+        pin = _install_pin(recipe, "torch")
+        if pin:
+            return pin
     return None
 
 
@@ -196,11 +205,14 @@ def _framework_for(entry: Any, ms_pkg: Any, window: FrozenSet[int], snapshot: Sn
     spec = _framework_spec(recipe)
     if spec is None or not recipe.supports_python(snapshot.python_version):
         return None
-    for i in candidates:
-        ms = ms_pkg.versions[i]
-        if ms.source == "pypi" and spec_contains(spec, ms.version) is True:
-            return i, ()
-    return None
+    # the release the recipe installs first (its range may admit newer ones that the mindnlp
+    # release's own metadata refuses, so pip could not install the pair), else the newest
+    pin = _install_pin(recipe, "mindspore")
+    pinned = pin.split("==", 1)[1] if pin else None
+    fitting = [i for i in candidates if ms_pkg.versions[i].source == "pypi"
+               and spec_contains(spec, ms_pkg.versions[i].version) is True]
+    fitting.sort(key=lambda i: ms_pkg.versions[i].version != pinned)
+    return (fitting[0], ()) if fitting else None
 
 
 def _what_would(windows: Dict[str, str], entries: List[Any], snapshot: Snapshot) -> List[str]:
@@ -218,6 +230,20 @@ def _what_would(windows: Dict[str, str], entries: List[Any], snapshot: Snapshot)
             out.append(text)
     out.append("a MindSpore wheel for this platform and Python from MindSpore's download host, "
                "or another machine (the course's notebooks target Ascend on linux-aarch64)")
+    return out
+
+
+def lab_pins(lab: Lab, name: str) -> Set[str]:
+    """The versions of ``name`` the lab's own install lines pin (``==`` or a wheel's file
+    name): among releases that equally work, the one the lab was written for."""
+    out = set()  # type: Set[str]
+    for _, item in lab.install_items():
+        if item.wheel is not None and canonical_name(item.wheel.name) == canonical_name(name):
+            out.add(item.wheel.version)
+        elif item.kind == "name" and item.name and canonical_name(item.name) == \
+                canonical_name(name) and item.specifier.startswith("==") \
+                and "," not in item.specifier and "*" not in item.specifier:
+            out.add(item.specifier.lstrip("=").strip())
     return out
 
 
@@ -300,7 +326,8 @@ def lab_requirements(lab: Lab, snapshot: Snapshot, api_index: Any, matrix: Any) 
                          tuple(evidence))
 
     entries = [nlp_pkg.versions[i] for i in _candidates(nlp_pkg, win["mindnlp"], snapshot)]
-    scored: List[Tuple[Tuple[int, int], int, Choice, Optional[Choice]]] = []
+    pinned = lab_pins(lab, "mindnlp")
+    scored: List[Tuple[Tuple[int, int, int], int, Choice, Optional[Choice]]] = []
     for order, entry in enumerate(entries):
         if ms_keep is not None:
             pins = {canonical_name(installed_ms.name): (installed_ms.version, "index"),
@@ -330,7 +357,8 @@ def lab_requirements(lab: Lab, snapshot: Snapshot, api_index: Any, matrix: Any) 
         other_name = canonical_name(framework.requirement.split("==")[0]) != "mindspore"
         choice = Choice("mindnlp", entry.label, entry.requirement(), entry.version, keep=False,
                         verified_by=rules, no_deps=other_name)
-        scored.append(((int(bool(rules)), -order), order, choice, framework))
+        scored.append(((int(bool(rules)), int(entry.version in pinned), -order), order, choice,
+                       framework))
     if not scored:
         why = ("No mindnlp release with the lab's names (%s) is known to work with the "
                "installed %s on Python %s (matrix and recipes)." % (
@@ -341,7 +369,8 @@ def lab_requirements(lab: Lab, snapshot: Snapshot, api_index: Any, matrix: Any) 
         return _refuse(why, _what_would(windows, entries or [nlp_pkg.versions[i] for i in
                                                              sorted(win["mindnlp"])], snapshot),
                        windows, evidence)
-    scored.sort(key=lambda s: s[0], reverse=True)  # verified first, then the newest
+    # verified first, then the release the lab's own install line pins, then the newest
+    scored.sort(key=lambda s: s[0], reverse=True)
     _, _, nlp_choice, framework = scored[0]
     evidence.append("mindnlp %s with %s: %s" % (
         nlp_choice.label, framework.label, "verified by matrix rule %s"
