@@ -141,7 +141,7 @@ def deep_check(snapshot: Snapshot, recipe: Optional[Recipe],
     packages = [p.name for p in recipe.packages] if recipe else []
     groups = plan_imports(snapshot, symbols, packages)
     rules = (matrix or _matrix(None)).matching(snapshot)
-    return deep_findings(run_deep(python, groups, timeout=timeout), python, rules)
+    return deep_findings(run_deep(python, groups, timeout=timeout), python, rules, snapshot)
 
 
 def smoke_train(python: Optional[str] = None, *, device: Optional[str] = None,

@@ -140,25 +140,32 @@ def _explained(text: str) -> Optional[Tuple[str, Optional[str], Optional[str]]]:
     return first.because, (first.fix.command if first.fix else None), first.source
 
 
-def _from_rules(text: str, rules: Sequence[Any], python: str
+def _from_rules(text: str, rules: Sequence[Any], python: str, snapshot: Optional[Any]
                 ) -> Optional[Tuple[str, Optional[str], Optional[str]]]:
     """A matching compatibility rule whose recorded error appears in ``text``."""
+    from envdoctor.frameworks import install_command
+
     for rule in rules:
         if rule.error and rule.error in text:
-            fix = pip_install_command(rule.fix_requirements, python) \
-                if rule.fix_requirements else rule.fix_text
+            if not rule.fix_requirements:
+                fix = rule.fix_text
+            elif snapshot is not None:  # never `mindspore` over a mindspore-dev build
+                fix = install_command(rule.fix_requirements, python, snapshot)
+            else:
+                fix = pip_install_command(rule.fix_requirements, python)
             return ("%s (rule %s)" % (rule.because, rule.id), fix, rule.source.describe())
     return None
 
 
 def deep_findings(results: Sequence[ImportResult], python: str,
-                  rules: Sequence[Any] = ()) -> List[Finding]:
+                  rules: Sequence[Any] = (), snapshot: Optional[Any] = None) -> List[Finding]:
     """``rules``: the compatibility rules that match this environment; their recorded error
-    texts explain a failure first, then envdoctor explain's knowledge does."""
+    texts explain a failure first, then envdoctor explain's knowledge does. ``snapshot``: the
+    environment, so a rule's fix command never lays one framework over another."""
     findings = []
 
     def explain(text: str) -> Optional[Tuple[str, Optional[str], Optional[str]]]:
-        return _from_rules(text, rules, python) or _explained(text)
+        return _from_rules(text, rules, python, snapshot) or _explained(text)
 
     for res in results:
         if res.crashed:
