@@ -19,9 +19,9 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from envdoctor.checks import CheckContext, run_checks
 from envdoctor.findings import Finding, Severity
 from envdoctor.console import safe_text
-from envdoctor.fix.plan import (FRAMEWORK_PACKAGES, Action, PlanRequest, actions_from_report,
-                                build_request, mixed_frameworks, predict_snapshot,
-                                requirement_name)
+from envdoctor.fix.plan import (Action, PlanRequest, actions_from_report,
+                                build_request, framework_name, mixed_frameworks,
+                                predict_snapshot, requirement_name)
 from envdoctor.fix.transaction import (Transaction, TransactionError, list_transactions,
                                        state_dir)
 from envdoctor.matrix import Matrix
@@ -144,7 +144,7 @@ def _without_the_mix(snapshot: Snapshot, findings: Sequence[Finding], matrix: Op
         return list(findings)
     keep = requirement_name(mix.fix.requirements[0]) if mix.fix else None
     others = [d.name for d in snapshot.active.values()
-              if d.key in FRAMEWORK_PACKAGES and d.key != keep]
+              if framework_name(d.key) and d.key != keep]
     unmixed = predict_snapshot(snapshot, {"install": []}, others)
 
     def key(f: Finding) -> Tuple[str, Tuple[str, ...], str]:
@@ -199,9 +199,9 @@ def _no_framework_over_framework(snapshot: Snapshot, request: PlanRequest,
     entries = [e for e in report.get("install", []) if isinstance(e.get("metadata"), dict)]
     planned = {canonical_name(e["metadata"]["name"]) for e in entries}
     requested = {requirement_name(r) for r in request.requirements}
-    frameworks = {k for k in planned if k in FRAMEWORK_PACKAGES} | {
-        d.key for d in snapshot.active.values() if d.key in FRAMEWORK_PACKAGES}
-    pulled = {k for k in planned if k in FRAMEWORK_PACKAGES and snapshot.get(k) is None
+    frameworks = {k for k in planned if framework_name(k)} | {
+        d.key for d in snapshot.active.values() if framework_name(d.key)}
+    pulled = {k for k in planned if framework_name(k) and snapshot.get(k) is None
               and k not in requested and frameworks - {k}}
     if not pulled:
         return request, report
@@ -215,7 +215,7 @@ def _no_framework_over_framework(snapshot: Snapshot, request: PlanRequest,
     for e in pullers:
         for req in _requires(e, env):
             key = canonical_name(req.name)
-            if key in pulled or key in puller_keys or key in FRAMEWORK_PACKAGES:
+            if key in pulled or key in puller_keys or framework_name(key):
                 continue
             req.marker = None
             if str(req) not in extra:
@@ -247,7 +247,7 @@ def _with_framework_alone(report: Dict[str, Any], request: PlanRequest, python: 
     uninstall; the framework goes in with --no-deps, so its wheel is all pip must find)."""
     planned = {canonical_name(e["metadata"]["name"]) for e in report.get("install", [])
                if isinstance(e.get("metadata"), dict)}
-    framework = [r for r in request.no_deps if requirement_name(r) in FRAMEWORK_PACKAGES
+    framework = [r for r in request.no_deps if framework_name(requirement_name(r))
                  and requirement_name(r) not in planned]
     if not framework:
         return report

@@ -16,11 +16,12 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 from packaging.requirements import InvalidRequirement, Requirement
 
 from envdoctor.findings import Finding, Severity
+from envdoctor.frameworks import is_framework
 from envdoctor.snapshot import Distribution, Snapshot, canonical_name
 from envdoctor.versions import parse_version
 
 __all__ = [
-    "FRAMEWORK_PACKAGES",
+    "framework_name",
     "Action",
     "PlanRequest",
     "build_request",
@@ -32,10 +33,13 @@ __all__ = [
     "mixed_frameworks",
 ]
 
-FRAMEWORK_PACKAGES = ("mindspore", "mindspore-gpu", "mindspore-ascend", "mindspore-cpu",
-                      "mindspore-dev", "mindspore-cuda11-dev", "mindspore-ascend-dev")
 # envdoctor's own footprint and pip's tooling are never part of a lab fix.
 NEVER_TOUCH = ("pip", "setuptools", "wheel", "envdoctor")
+
+
+def framework_name(name: Optional[str]) -> bool:
+    """A MindSpore distribution name (mindspore, mindspore-dev, -gpu, -ascend, ...)."""
+    return bool(name) and is_framework(str(name))
 
 
 def requirement_name(text: str) -> Optional[str]:
@@ -106,10 +110,10 @@ def _satisfies(requirement: str, version: str) -> bool:
 def other_framework(snapshot: Snapshot, name: str) -> Optional[Distribution]:
     """An installed framework distribution other than ``name`` (``mindspore-dev`` when a
     plan asks for ``mindspore``): two of them would own one ``mindspore/`` folder."""
-    if name not in FRAMEWORK_PACKAGES:
+    if not framework_name(name):
         return None
     for dist in snapshot.active.values():
-        if dist.key in FRAMEWORK_PACKAGES and dist.key != name:
+        if framework_name(dist.key) and dist.key != name:
             return dist
     return None
 
@@ -173,7 +177,7 @@ def _first_framework_pin(findings: Sequence[Finding],
             continue
         for req in finding.fix.requirements:
             exact = _exact(req)
-            if exact is not None and exact[0] in FRAMEWORK_PACKAGES:
+            if exact is not None and framework_name(exact[0]):
                 return req, finding
     return None, None
 
@@ -189,7 +193,7 @@ class _Framework:
                  move_framework: bool) -> None:
         self.snapshot = snapshot
         self.move = move_framework
-        self.installed = [d for d in snapshot.active.values() if d.key in FRAMEWORK_PACKAGES]
+        self.installed = [d for d in snapshot.active.values() if framework_name(d.key)]
         self.mix = mixed_frameworks(findings)
         self.target: Optional[str] = None  # mixed folder, --move-framework: the build a fix asks for
         self.asked_by: Optional[Finding] = None  # ... and that fix's finding
@@ -206,13 +210,13 @@ class _Framework:
     def owns(self, name: Optional[str]) -> bool:
         """A name the framework handling decides for (kept out of pip's resolution)."""
         if self.mix is not None:
-            return name in FRAMEWORK_PACKAGES
+            return framework_name(name)
         return name in self.fixed
 
     def blocker(self, finding: Finding, req: str, name: Optional[str]) -> Tuple[Optional[str], bool]:
         """Why ``req`` (one pin of ``finding``'s fix) cannot be planned, and whether only
         moving the framework would allow it; (None, False) when it can."""
-        if name is None or name not in FRAMEWORK_PACKAGES:
+        if name is None or not framework_name(name):
             return None, False
         if self.mix is None:
             other = other_framework(self.snapshot, name)

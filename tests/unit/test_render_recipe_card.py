@@ -10,7 +10,7 @@ def test_card_from_data():
              for entry in platforms.values() if isinstance(entry, dict) and entry.get("file")]
     card = environment_card(recipe, {files[0]: ["mindspore==2.7.0", "numpy==1.26.4"]})
     assert card.startswith("# Lab environment: %s\n" % recipe.title)
-    assert "| MindSpore | `mindspore==2.7.0` |" in card
+    assert "| MindSpore | `mindspore>=2.7.0,<2.8` |" in card
     assert "```\nmindspore==2.7.0\nnumpy==1.26.4\n```" in card
     assert "## What the lab's code imports" in card
     missing = environment_card(recipe, {})
