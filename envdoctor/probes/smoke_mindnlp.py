@@ -7,15 +7,22 @@ by version number (the 0.1.1 on PyPI and the git tag v0.1.1 differ):
     0.5.x   transformers on mindtorch (``import torch`` gives mindtorch)  -> kind "torch"
     0.4.x   mindnlp.engine.Trainer over mindnlp.core modules (the lab's) -> kind "trainer"
             (without mindnlp.engine: torch-like mindnlp.core modules)    -> kind "core"
-    0.2-0.3 mindnlp.transformers, nn.Cell models                          -> kind "cell"
+    0.3.x   mindnlp.engine.Trainer + TrainingArguments (Hugging Face style)
+            over nn.Cell GPT* models (the 2024-08 lab's)                  -> kind "cell-trainer"
+    0.2.x   mindnlp.engine.Trainer(network=..., optimizer=..., jit=False)
+            over nn.Cell GPT* models (the 2024-06 lab's)                  -> kind "network-trainer"
+    0.2-0.3 without an engine Trainer: nn.Cell models, value_and_grad    -> kind "cell"
     0.1.x   mindnlp.models, nn.Cell models                                -> kind "cell"
 
 The seam, for a new generation or a new way to train one (say ``mindnlp.engine.Trainer``):
 write a ``discover_*(tried) -> MindnlpPlan or None`` and put it in ``DISCOVERERS`` (tried in
 order, newest API first), and a ``build(state, plan) -> backend`` under the plan's kind in
-``BUILDERS``. 0.4 with ``mindnlp.engine`` trains through the lab's Trainer (kind "trainer"). A backend has the interface described in ``smoke_ms``.
+``BUILDERS``. 0.2, 0.3 and 0.4 with ``mindnlp.engine`` train through the lab's own Trainer,
+one step at a time (its training step, its optimizer); the "cell" backend stays the fallback
+where no engine Trainer is found. A backend has the interface described in ``smoke_ms``.
 """
 
+import inspect
 import os
 import sys
 from importlib import import_module
@@ -30,7 +37,8 @@ except ImportError:  # run by the target from this folder
     from smoke_protocol import Failed
 
 __all__ = ["MindnlpPlan", "DISCOVERERS", "BUILDERS", "choose_mindnlp_backend",
-           "build_mindnlp_backend", "gpt_config", "ModuleBackend", "TrainerBackend"]
+           "build_mindnlp_backend", "gpt_config", "ModuleBackend", "TrainerBackend",
+           "CellTrainerBackend", "NetworkTrainerBackend", "trainer_style"]
 
 
 def _module(name):
@@ -101,6 +109,61 @@ def discover_core(tried):
     return None
 
 
+def trainer_style(trainer_class):
+    """How an engine Trainer is made, read from its signature: "network" for 0.2's
+    ``Trainer(network, args=None, loss_fn=None, optimizer=None, ...)``, "model" for the
+    Hugging Face-style ``Trainer(model, args: TrainingArguments, ...)`` of 0.3 on; None when
+    it cannot be read."""
+    init = getattr(trainer_class, "__init__", None)
+    try:
+        names = [n for n in inspect.signature(init).parameters if n != "self"]
+    except (TypeError, ValueError):
+        return None
+    if names and names[0] in ("network", "model"):
+        return names[0]
+    return None
+
+
+_EAGER = ("the 0.2-0.3 labs train eagerly (0.2's Trainer(jit=False), 0.3's Hugging Face-style "
+          "Trainer has no jit): no compiled step to test")
+
+
+def discover_cell_trainer(tried):
+    """0.3.x as the course's 2024-08 lab trains it: ``mindnlp.engine.Trainer`` made from
+    ``TrainingArguments`` (Hugging Face style) over the nn.Cell GPT* classes."""
+    engine = _module("mindnlp.engine")
+    tf = _module("mindnlp.transformers")
+    trainer = getattr(engine, "Trainer", None) if engine is not None else None
+    if trainer is not None and hasattr(engine, "TrainingArguments") \
+            and trainer_style(trainer) == "model" \
+            and tf is not None and hasattr(tf, "GPTForSequenceClassification"):
+        return MindnlpPlan("cell-trainer", tf.GPTConfig, tf.GPTForSequenceClassification,
+                           "mindnlp.engine.Trainer + TrainingArguments over "
+                           "mindnlp.transformers.GPTForSequenceClassification (nn.Cell; "
+                           "Trainer.training_step, the Trainer's optimizer)", eager=_EAGER)
+    tried.append("mindnlp.engine.Trainer(model, args=TrainingArguments) with "
+                 "mindnlp.transformers.GPTForSequenceClassification")
+    return None
+
+
+def discover_network_trainer(tried):
+    """0.2.x as the course's 2024-06 lab trains it: ``mindnlp.engine.Trainer(network=model,
+    optimizer=nn.Adam(...), epochs=..., jit=False)`` over the nn.Cell GPT* classes; the model
+    computes its own loss from ``labels`` (no loss_fn)."""
+    engine = _module("mindnlp.engine")
+    tf = _module("mindnlp.transformers")
+    trainer = getattr(engine, "Trainer", None) if engine is not None else None
+    if trainer is not None and trainer_style(trainer) == "network" \
+            and tf is not None and hasattr(tf, "GPTForSequenceClassification"):
+        return MindnlpPlan("network-trainer", tf.GPTConfig, tf.GPTForSequenceClassification,
+                           "mindnlp.engine.Trainer(network=..., optimizer=nn.Adam, jit=False) "
+                           "over mindnlp.transformers.GPTForSequenceClassification (nn.Cell; "
+                           "the Trainer's own train step)", eager=_EAGER)
+    tried.append("mindnlp.engine.Trainer(network, optimizer=...) with "
+                 "mindnlp.transformers.GPTForSequenceClassification")
+    return None
+
+
 def discover_cell_transformers(tried):
     """0.2.x-0.3.x: nn.Cell models under mindnlp.transformers."""
     tf = _module("mindnlp.transformers")
@@ -108,9 +171,7 @@ def discover_cell_transformers(tried):
         return MindnlpPlan("cell", tf.GPTConfig, tf.GPTForSequenceClassification,
                            "mindnlp.transformers.GPTForSequenceClassification (nn.Cell: "
                            "mindspore.value_and_grad, nn.Adam)",
-                           eager="the 0.2-0.3 labs train eagerly (0.2's Trainer(jit=False), "
-                                 "0.3's Hugging Face-style Trainer has no jit): no compiled "
-                                 "step to test")
+                           eager=_EAGER)
     tried.append("mindnlp.transformers.GPTForSequenceClassification")
     return None
 
@@ -131,7 +192,8 @@ def discover_cell_models(tried):
 
 # Newest API first: the first plan found is used.
 DISCOVERERS = [discover_mindtorch, discover_engine_trainer, discover_core,
-               discover_cell_transformers, discover_cell_models]
+               discover_cell_trainer, discover_network_trainer, discover_cell_transformers,
+               discover_cell_models]
 
 
 def choose_mindnlp_backend(state, version):
@@ -394,6 +456,179 @@ class TrainerBackend(ModuleBackend):
         return (to_float(loss),) + tuple(values[1:])
 
 
+class _CellTrainerBase(object):
+    """mindnlp 0.2-0.3 trained through the lab's ``mindnlp.engine.Trainer``: the model is the
+    nn.Cell GPT* class itself, fed ``input_ids``, ``attention_mask`` and ``labels`` as the
+    lab's dataset columns are, and it computes its own classification loss. The forward
+    losses shown beside the Trainer's (classification, LM) come from the cell backend's
+    wrapper around the same model, hence the same parameters."""
+
+    can_compile = False
+
+    def __init__(self, state, plan):
+        self.state = state
+        self.plan = plan
+        self.api = plan.api
+        self.np = state.np
+        self.ms = state.ms
+        self.no_compile_reason = plan.eager or ""
+        self.cell = build_cell_backend(state, plan)  # its wrapper shows the two losses
+        self.net = self.cell.net.model  # the GPT*ForSequenceClassification the Trainer trains
+        self._cache = {}
+        self.engine = import_module("mindnlp.engine")
+        self.params = []
+
+    def parameters(self):
+        return [(p.name, p) for p in self.params]
+
+    def param_values(self):
+        return dict((n, to_numpy(p).copy()) for n, p in self.parameters())
+
+    def inputs(self, batch):
+        """The lab's columns: input_ids, attention_mask (1 on tokens, 0 on padding), labels."""
+        key = id(batch)
+        if key not in self._cache:
+            ids, _, label, _ = batch
+            mask = self.ms.Tensor((ids.asnumpy() != PAD).astype(self.np.int32))
+            self._cache[key] = {"input_ids": ids, "attention_mask": mask, "labels": label}
+        return dict(self._cache[key])
+
+    def losses(self, batch):
+        return self.cell.losses(batch)
+
+    def logits(self, net, batch):
+        inputs = self.inputs(batch)
+        out = net(input_ids=inputs["input_ids"], attention_mask=inputs["attention_mask"])
+        logits = out.logits if hasattr(out, "logits") else out[0]  # the class's own pooling
+        return to_numpy(logits)
+
+    def predict(self, batch):
+        return self.logits(self.net, batch).argmax(-1)
+
+    def fresh_net(self):
+        return self.cell.make_net(self.state.seed + 1).model
+
+
+class NetworkTrainerBackend(_CellTrainerBase):
+    """mindnlp 0.2 as the 2024-06 lab trains it: ``Trainer(network=model, optimizer=
+    nn.Adam(model.trainable_params(), ...), epochs=1, jit=False)``, no loss_fn (the model's own
+    loss on ``labels``). Each step is the Trainer's own train step (``train_fn``, which
+    ``Trainer.run`` builds before its loop and calls with the model's inputs picked from the
+    batch's columns, as its ``_data_process`` does). The backward and optimizer stages take
+    that step apart as it is built: value_and_grad of the Trainer's ``forward_fn`` with
+    respect to the optimizer's parameters, then ``optimizer(grads)``. The checkpoint is
+    ``mindspore.save_checkpoint`` of the network, as the lab's CheckpointCallback writes it
+    (0.2.4's ``Trainer.save_model`` opens config.json for reading and fails)."""
+
+    def __init__(self, state, plan):
+        _CellTrainerBase.__init__(self, state, plan)
+        ms = self.ms
+        self.optimizer = ms.nn.Adam(self.net.trainable_params(),
+                                    learning_rate=state.config["learning_rate"])
+        self.trainer = self.engine.Trainer(network=self.net, optimizer=self.optimizer, epochs=1,
+                                           jit=False)
+        prepare = getattr(self.trainer, "_prepare_train_func", None)
+        if prepare is None:
+            raise Failed("this mindnlp.engine.Trainer has no _prepare_train_func: its train step "
+                         "cannot be driven one step at a time")
+        prepare()  # what Trainer.run() does first: forward_fn and train_fn
+        self.params = list(self.optimizer.parameters)
+        self.grad_fn = ms.value_and_grad(self.trainer.forward_fn, None,
+                                         self.optimizer.parameters)
+
+    def model_inputs(self, batch):
+        data = self.inputs(batch)
+        pick = getattr(self.trainer, "_data_process", None)
+        if pick is not None:
+            return pick(data, "labels")[0]  # tgt_columns="labels", as the lab runs it
+        return data
+
+    def gradients(self, batch):
+        values = self.losses(batch)
+        loss, grads = self.grad_fn(**self.model_inputs(batch))
+        named = [(n, to_numpy(g)) for (n, _), g in zip(self.parameters(), grads)]
+        if not named:
+            raise Failed("value_and_grad of the Trainer's forward_fn returned no gradient")
+        return (to_float(loss),) + tuple(values[1:]), named, grads
+
+    def apply(self, grads):
+        self.optimizer(grads)
+
+    def step(self, batch):
+        values = self.losses(batch)
+        loss = self.trainer.train_fn(**self.model_inputs(batch))
+        return (to_float(loss),) + tuple(values[1:])
+
+    def save_and_reload(self, folder):
+        ms = self.ms
+        path = os.path.join(folder, "smoke-network.ckpt")
+        ms.save_checkpoint(self.net, path)
+        other = self.fresh_net()
+        before = [self.logits(other, self.state.test_batches[0])]
+        missing = ms.load_param_into_net(other, ms.load_checkpoint(path))
+        if isinstance(missing, tuple):
+            missing = missing[0]
+        if missing:
+            raise Failed("load_param_into_net left parameters unloaded: %s"
+                         % ", ".join(sorted(missing)[:5]))
+        return path, other, before
+
+
+class CellTrainerBackend(_CellTrainerBase):
+    """mindnlp 0.3 as the 2024-08 lab trains it: a ``mindnlp.engine.Trainer`` made from
+    ``TrainingArguments`` over the nn.Cell model, with the optimizer the Trainer creates
+    (``create_optimizer_and_scheduler``). Each step is ``Trainer.training_step`` (value_and_grad
+    of its ``compute_loss``), then clipping to ``max_grad_norm`` and ``optimizer(grads)``, as
+    ``Trainer._inner_training_loop`` does; the checkpoint is ``Trainer.save_model`` read back
+    with ``from_pretrained``."""
+
+    def __init__(self, state, plan):
+        _CellTrainerBase.__init__(self, state, plan)
+        cfg = state.config
+        self.arguments = self.engine.TrainingArguments(
+            output_dir=os.path.join(state.args.workdir, "trainer"),
+            learning_rate=cfg["learning_rate"], weight_decay=0.0,
+            per_device_train_batch_size=cfg["batch_size"], max_steps=cfg["steps"] + 2,
+            save_strategy="no", logging_strategy="no", seed=state.seed)
+        self.trainer = self.engine.Trainer(model=self.net, args=self.arguments)
+        self.trainer.create_optimizer_and_scheduler(num_training_steps=cfg["steps"] + 2)
+        self.trainer.model_reload = False  # Trainer.train() sets it; training_step reads it
+        self.optimizer = self.trainer.optimizer
+        # training_step differentiates with respect to these, in this order
+        self.params = list(self.optimizer.parameters)
+
+    def gradients(self, batch):
+        values = self.losses(batch)
+        loss, grads = self.trainer.training_step(self.net, self.inputs(batch))
+        named = [(n, to_numpy(g)) for (n, _), g in zip(self.parameters(), grads)
+                 if g is not None]
+        if not named:
+            raise Failed("Trainer.training_step returned no gradient")
+        return (to_float(loss),) + tuple(values[1:]), named, grads
+
+    def apply(self, grads):
+        norm = getattr(self.arguments, "max_grad_norm", None)
+        if norm is not None and norm > 0:
+            grads = self.ms.ops.clip_by_global_norm(grads, norm)
+        self.optimizer(grads)
+
+    def step(self, batch):
+        values = self.losses(batch)
+        loss, grads = self.trainer.training_step(self.net, self.inputs(batch))
+        self.apply(grads)
+        return (to_float(loss),) + tuple(values[1:])
+
+    def save_and_reload(self, folder):
+        path = os.path.join(folder, "smoke-trainer-model")
+        self.trainer.save_model(path)
+        if not os.path.isdir(path) or not os.listdir(path):
+            raise Failed("Trainer.save_model wrote nothing to %s" % path)
+        fresh = self.fresh_net()
+        before = [self.logits(fresh, self.state.test_batches[0])]
+        other = self.plan.model_class.from_pretrained(path)
+        return path, other, before
+
+
 def _values(values):
     """(loss, (cls, lm)) or (loss, cls, lm) -> three floats."""
     flat = []
@@ -412,5 +647,7 @@ BUILDERS = {
     "torch": ModuleBackend,
     "core": ModuleBackend,
     "trainer": TrainerBackend,
+    "cell-trainer": CellTrainerBackend,
+    "network-trainer": NetworkTrainerBackend,
     "cell": build_cell_backend,
 }

@@ -31,11 +31,64 @@ class Model(object):
 def test_discoverers_go_newest_api_first_and_every_kind_has_a_builder():
     assert [d.__name__ for d in mn.DISCOVERERS] == [
         "discover_mindtorch", "discover_engine_trainer", "discover_core",
-        "discover_cell_transformers", "discover_cell_models"]
-    assert set(mn.BUILDERS) == {"torch", "trainer", "core", "cell"}
+        "discover_cell_trainer", "discover_network_trainer", "discover_cell_transformers",
+        "discover_cell_models"]
+    assert set(mn.BUILDERS) == {"torch", "trainer", "core", "cell-trainer", "network-trainer",
+                                "cell"}
 
 
-def test_mindnlp_0_3_is_trained_as_cells(monkeypatch):
+class NetworkTrainer(object):  # 0.2's signature
+    def __init__(self, network, args=None, loss_fn=None, optimizer=None, **kwargs):
+        pass
+
+
+class ModelTrainer(object):  # the Hugging Face-style signature of 0.3 on
+    def __init__(self, model=None, args=None, map_fn=None, train_dataset=None):
+        pass
+
+
+def test_trainer_style_is_read_from_the_signature():
+    assert mn.trainer_style(NetworkTrainer) == "network"
+    assert mn.trainer_style(ModelTrainer) == "model"
+    assert mn.trainer_style(object) is None
+
+
+CELL_GPT = {"GPTConfig": Config, "GPTForSequenceClassification": Model}
+
+
+def test_mindnlp_0_3_with_its_engine_trains_through_the_hf_style_trainer(monkeypatch):
+    _install(monkeypatch, mindnlp={}, **{"mindnlp.transformers": CELL_GPT, "mindnlp.engine": {
+        "Trainer": ModelTrainer, "TrainingArguments": object}})
+    plan = mn.choose_mindnlp_backend(None, "0.3.1")
+    assert (plan.kind, plan.model_class) == ("cell-trainer", Model)
+    assert plan.api.startswith("mindnlp.engine.Trainer + TrainingArguments over "
+                               "mindnlp.transformers.GPTForSequenceClassification")
+    assert "train eagerly" in plan.eager
+    assert mn.BUILDERS["cell-trainer"] is mn.CellTrainerBackend
+
+
+def test_mindnlp_0_2_with_its_engine_trains_through_the_network_trainer(monkeypatch):
+    # 0.2's engine exports Trainer and Evaluator, no TrainingArguments
+    _install(monkeypatch, mindnlp={}, **{"mindnlp.transformers": CELL_GPT, "mindnlp.engine": {
+        "Trainer": NetworkTrainer, "Evaluator": object}})
+    plan = mn.choose_mindnlp_backend(None, "0.2.4")
+    assert (plan.kind, plan.model_class) == ("network-trainer", Model)
+    assert plan.api.startswith("mindnlp.engine.Trainer(network=..., optimizer=nn.Adam, "
+                               "jit=False)")
+    assert mn.BUILDERS["network-trainer"] is mn.NetworkTrainerBackend
+
+
+def test_an_engine_trainer_of_another_shape_falls_back_to_cells(monkeypatch):
+    class Odd(object):
+        def __init__(self, something):
+            pass
+
+    _install(monkeypatch, mindnlp={}, **{"mindnlp.transformers": CELL_GPT,
+                                         "mindnlp.engine": {"Trainer": Odd}})
+    assert mn.choose_mindnlp_backend(None, "0.2.9").kind == "cell"
+
+
+def test_mindnlp_0_3_without_an_engine_trainer_is_trained_as_cells(monkeypatch):
     _install(monkeypatch, mindnlp={}, **{"mindnlp.transformers": {
         "GPTConfig": Config, "GPTForSequenceClassification": Model}})
     plan = mn.choose_mindnlp_backend(None, "0.3.1")
@@ -68,6 +121,10 @@ def test_no_gpt_class_is_a_failed_stage_listing_what_was_looked_for(monkeypatch)
     assert info.value.data["tried"] == [
         "mindnlp.engine.Trainer with mindnlp.transformers.OpenAIGPTForSequenceClassification",
         "mindnlp.transformers.OpenAIGPTForSequenceClassification (mindnlp.core)",
+        "mindnlp.engine.Trainer(model, args=TrainingArguments) with "
+        "mindnlp.transformers.GPTForSequenceClassification",
+        "mindnlp.engine.Trainer(network, optimizer=...) with "
+        "mindnlp.transformers.GPTForSequenceClassification",
         "mindnlp.transformers.GPTForSequenceClassification",
         "mindnlp.models.GPTForSequenceClassification"]
 
