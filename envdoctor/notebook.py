@@ -231,30 +231,29 @@ def prelab(recipe: Optional[str] = None, python: Optional[str] = None, deep: boo
 # -- %envdoctor ----------------------------------------------------------------------------
 
 MAGIC_USAGE = """\
-%envdoctor check [RECIPE] [--python PATH] [--deep] [--fix] [-v] [--strict]
-                 [--timeout S] [--deep-timeout S] [--matrix PATH]
+%envdoctor check [RECIPE] [--fix] [envdoctor check's options: --python PATH, --lab PATH,
+                 --recipe NAME, --deep, --strict, -v, --timeout S, --deep-timeout S, ...]
     check this kernel's environment (or --python's) and show the verdict as HTML
+    (with --smoke or -r FILE: envdoctor check's text output)
 %envdoctor COMMAND [ARGS]
     any other envdoctor command (explain, recipes, fix, ...), run without input
 """
 
 
 def _check_parser() -> Any:
+    """``envdoctor check``'s own options (one declaration, envdoctor.options), plus the cell's:
+    the recipe as a word and ``--fix``."""
+    from envdoctor.options import add_check_options, add_target_arguments
+
     class Parser(argparse.ArgumentParser):
         def error(self, message: str) -> None:  # never SystemExit inside a kernel
             raise UsageError(message)
 
     parser = Parser(prog="%envdoctor check", add_help=False)
     parser.add_argument("recipe_pos", nargs="?", metavar="RECIPE")
-    parser.add_argument("--recipe")
-    parser.add_argument("--python")
-    parser.add_argument("--deep", action="store_true")
+    add_target_arguments(parser, allow_from=False)
+    add_check_options(parser)
     parser.add_argument("--fix", action="store_true")
-    parser.add_argument("-v", "--verbose", action="store_true")
-    parser.add_argument("--strict", action="store_true")
-    parser.add_argument("--timeout", type=float, default=30.0)
-    parser.add_argument("--deep-timeout", type=float, default=180.0)
-    parser.add_argument("--matrix")
     parser.add_argument("-h", "--help", action="store_true")
     return parser
 
@@ -293,10 +292,15 @@ def envdoctor_magic(line: str) -> Optional[PrelabResult]:
         if args.recipe and args.recipe_pos:
             sys.stdout.write("%envdoctor check: give the recipe once\n")
             return None
+        if args.smoke or args.requirements:  # the cell view has neither: the CLI's text
+            code = _run_cli(["check"] + [a for a in argv[1:] if a != "--fix"])
+            if code:
+                sys.stdout.write("(envdoctor exited with %d)\n" % code)
+            return None
         return prelab(args.recipe or args.recipe_pos, python=args.python, deep=args.deep,
                       fix=args.fix, verbose=args.verbose, strict=args.strict,
                       timeout=args.timeout, deep_timeout=args.deep_timeout,
-                      matrix=args.matrix)
+                      matrix=args.matrix, lab=args.lab)
     if argv[0] in ("help", "-h", "--help"):
         sys.stdout.write(MAGIC_USAGE)
         return None

@@ -119,6 +119,22 @@ def test_magic(conflicted, capsys):
     assert "add --yes" in out and "exited with 2" in out  # it never waits for an answer
 
 
+def test_the_magic_takes_every_option_of_envdoctor_check():
+    """One declaration (envdoctor.options): what `envdoctor check` learns, the cell knows."""
+    import argparse
+
+    from envdoctor.commands import check as check_command
+    from envdoctor.notebook import _check_parser
+
+    cli = argparse.ArgumentParser()
+    check_command.register(cli.add_subparsers())
+    sub = next(a for a in cli._actions if isinstance(a, argparse._SubParsersAction))
+    wanted = {o for a in sub.choices["check"]._actions for o in a.option_strings}
+    have = {o for a in _check_parser()._actions for o in a.option_strings}
+    # --json and --from make no sense for a cell's HTML view of its own kernel
+    assert wanted - have == {"--json", "--from"}, wanted - have
+
+
 def test_sample_notebook_runs_in_a_real_kernel(tmp_path, monkeypatch):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")

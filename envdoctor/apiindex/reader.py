@@ -20,6 +20,7 @@ import zipfile
 from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from envdoctor.apiindex.model import ApiIndexError, VersionEntry, VersionInfo
+from envdoctor.snapshot import canonical_name
 
 __all__ = [
     "LAB_MODULES",
@@ -586,7 +587,7 @@ def index_wheel(path: str, family: str, modules: Optional[Sequence[str]] = None,
         version = meta.get("Version") or os.path.basename(path).split("-")[1]
         info = analyse_tree(tree, family, modules, max_depth, wheel=True)
         label = version
-        if re.sub(r"[-_.]+", "-", dist).lower() != re.sub(r"[-_.]+", "-", family).lower():
+        if canonical_name(dist) != canonical_name(family):
             label = "%s (%s)" % (version, dist)
         entry = VersionEntry(label, dist, "pypi", version, os.path.basename(path),
                              sha256_of(path), tree.built(), None, None, None,

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from envdoctor.commands import StderrProgress, add_target_arguments, target_of
+from envdoctor.options import add_check_options
 
 __all__ = ["register", "run"]
 
@@ -17,29 +18,8 @@ def register(sub: Any) -> None:
         description="Probe an environment (without importing anything in it) and check it "
                     "against declared requirements, the compatibility matrix and a lab recipe.")
     add_target_arguments(parser)
-    parser.add_argument("--recipe", metavar="NAME",
-                        help="lab recipe to hold the environment to (name or .yaml path); "
-                             "default: the newest lab for the target's Python; 'none' to skip")
-    parser.add_argument("--deep", action="store_true",
-                        help="also import the lab's modules in the target (each in its own "
-                             "child process) and check the names the lab imports")
-    parser.add_argument("--deep-timeout", type=float, default=180.0, metavar="S",
-                        help="seconds each deep import may take (default 180)")
-    parser.add_argument("--smoke", action="store_true",
-                        help="then train a toy GPT in the target (`envdoctor smoke`) and add "
-                             "a failed stage as a finding")
-    parser.add_argument("--requirements", "-r", metavar="FILE", action="append", default=[],
-                        help="also hold the environment to a lab's requirements file "
-                             "(repeatable; pip's syntax, -r includes work)")
-    parser.add_argument("--lab", metavar="PATH",
-                        help="hold the environment to the lab itself: a notebook, script, "
-                             "requirements file or folder, read without running it (its "
-                             "imports, install lines, device); with --deep, its own import "
-                             "statements are imported in order")
-    parser.add_argument("--matrix", metavar="PATH", help="compatibility matrix file to use")
+    add_check_options(parser)
     parser.add_argument("--json", action="store_true", help="print only JSON on stdout")
-    parser.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
-    parser.add_argument("-v", "--verbose", action="store_true", help="show info findings in full")
     parser.set_defaults(func=run)
 
 
