@@ -426,3 +426,16 @@ def test_the_cap_stays_an_error_where_it_is_real():
     found = _judged("2.8.0")  # fails at import: Generator.__init__ seed/offset
     assert found["ED101"].severity.value == "error"
     assert "ED203" not in found and found["ED201"].severity.value == "error"
+
+
+def test_the_same_package_in_two_folders_is_not_a_mix():
+    """mindspore-dev in the venv, mindspore in the user site: one shadows the other (another
+    finding's business), but no folder holds the files of both."""
+    snap = snapshot({"name": "mindspore-dev", "version": "2.5.0.dev20250202",
+                     "location": "/venv/lib/python3.9/site-packages"},
+                    {"name": "mindspore", "version": "2.9.0",
+                     "location": "/home/s/.local/lib/python3.9/site-packages"})
+    assert top_level_owners(snap) == {}
+    same = snapshot({"name": "mindspore-dev", "version": "2.5.0.dev20250202", "location": "/v"},
+                    {"name": "mindspore", "version": "2.9.0", "location": "/v"})
+    assert list(top_level_owners(same)) == ["mindspore"]

@@ -62,13 +62,14 @@ def _top_level(snapshot: Snapshot, dist: Distribution) -> Tuple[str, ...]:
 
 
 def top_level_owners(snapshot: Snapshot) -> Dict[str, List[Distribution]]:
-    """Top-level package -> the installed distributions (by distinct name) that own it,
-    for the packages owned by more than one."""
-    owners = {}  # type: Dict[str, List[Distribution]]
+    """Top-level package -> the installed distributions (by distinct name) that own it in
+    one folder, for the packages owned by more than one there. (The same package in two
+    folders, a venv and the user site say, is one shadowing the other: not a mix of files.)"""
+    owners = {}  # type: Dict[Tuple[str, str], List[Distribution]]
     for dist in snapshot.active.values():
         for package in _top_level(snapshot, dist):
-            owners.setdefault(package, []).append(dist)
-    return {p: sorted(ds, key=lambda d: d.key) for p, ds in owners.items() if len(ds) > 1}
+            owners.setdefault((package, dist.location or ""), []).append(dist)
+    return {p: sorted(ds, key=lambda d: d.key) for (p, _), ds in owners.items() if len(ds) > 1}
 
 
 def _keep(dists: Sequence[Distribution]) -> Distribution:
