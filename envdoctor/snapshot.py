@@ -88,17 +88,6 @@ class Distribution:
         )
 
 
-class _Section:
-    """A typed view of one section of the probe's JSON; the JSON itself stays in
-    ``Snapshot.raw`` (and files keep their format). ``get`` reads a key by its JSON name, for
-    callers not yet moved to the attributes."""
-
-    raw: Dict[str, Any]
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.raw.get(key, default)
-
-
 def _typed(cls: Any, data: Any) -> Any:
     data = data if isinstance(data, dict) else {}
     known = {f.name for f in fields(cls)} - {"raw"}
@@ -106,8 +95,9 @@ def _typed(cls: Any, data: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class Interpreter(_Section):
-    """The ``interpreter`` section: the Python the snapshot was taken with."""
+class Interpreter:
+    """The ``interpreter`` section: the Python the snapshot was taken with (a typed view; the
+    JSON itself stays in ``raw`` and in ``Snapshot.raw``, so files keep their format)."""
 
     raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     version: str = ""
@@ -132,8 +122,9 @@ class Interpreter(_Section):
 
 
 @dataclass(frozen=True)
-class Platform(_Section):
-    """The ``platform`` section: the machine and operating system."""
+class Platform:
+    """The ``platform`` section: the machine and operating system (a typed view, as
+    :class:`Interpreter`)."""
 
     raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     system: str = ""

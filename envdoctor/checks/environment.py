@@ -111,8 +111,8 @@ def check(context: CheckContext) -> List[Finding]:
             fix=Fix(command="%s -m ensurepip --upgrade" % shlex.quote(context.python)),
         ))
 
-    machine = str(snap.platform.get("machine", "")).lower()
-    system = str(snap.platform.get("system", "")).lower()
+    machine = str(snap.platform.machine or "").lower()
+    system = str(snap.platform.system or "").lower()
     for dist in active.values():
         if not dist.extension_archs:
             continue

@@ -287,15 +287,15 @@ def _missing_modules(lab: Lab, snapshot: Snapshot) -> List[Finding]:
 
 def _target(snapshot: Snapshot) -> Tuple[str, Tuple[int, int], str, str]:
     interp = snapshot.interpreter
-    return target_of(snapshot.python_version, str(interp.get("implementation") or "CPython"),
-                     str(snapshot.platform.get("system", "")),
-                     str(snapshot.platform.get("machine", "")))
+    return target_of(snapshot.python_version, str(interp.implementation or "CPython"),
+                     str(snapshot.platform.system or ""),
+                     str(snapshot.platform.machine or ""))
 
 
 def _describe_target(snapshot: Snapshot) -> str:
     return "Python %s on %s-%s" % (".".join(snapshot.python_version.split(".")[:2]),
-                                   str(snapshot.platform.get("system", "?")).lower(),
-                                   str(snapshot.platform.get("machine", "?")).lower())
+                                   str(snapshot.platform.system or "?").lower(),
+                                   str(snapshot.platform.machine or "?").lower())
 
 
 def _exported_names(lab: Lab) -> Dict[str, EnvSetting]:

@@ -127,7 +127,7 @@ def _target(args: argparse.Namespace) -> Any:
         from envdoctor.api import take_target
 
         snapshot = take_target(target_of(args), timeout=getattr(args, "timeout", 60.0))
-        return snapshot, "%s (Python %s)" % (snapshot.interpreter.get("executable"),
+        return snapshot, "%s (Python %s)" % (snapshot.interpreter.executable,
                                              snapshot.python_version), False
     version = args.python_version or platform.python_version()
     if args.platform:

@@ -55,7 +55,7 @@ class Plan:
 
     @property
     def python(self) -> str:
-        return str(self.snapshot.interpreter.get("executable"))
+        return str(self.snapshot.interpreter.executable)
 
     def to_dict(self) -> Dict[str, Any]:
         return {
@@ -372,11 +372,11 @@ def rollback(tx: Transaction, options: Optional[PipOptions] = None) -> bool:
     tx.check_paths()
     python = tx.python
     current = probe(python)
-    if os.path.realpath(str(current.interpreter.get("prefix") or "")) != os.path.realpath(
+    if os.path.realpath(str(current.interpreter.prefix or "")) != os.path.realpath(
             tx.prefix):
         raise TransactionError("transaction %s belongs to %s, but %s now reports prefix %s; "
                                "refused" % (tx.id, tx.prefix, python,
-                                            current.interpreter.get("prefix")))
+                                            current.interpreter.prefix))
     # Interrupts are deferred: a half-done rollback is worse than a slow one.
     old_int = signal.getsignal(signal.SIGINT)
     try:
@@ -417,7 +417,7 @@ def later_change(tx: Transaction, options: Optional[PipOptions] = None) -> Optio
 
 
 def unfinished_transactions(snapshot: Snapshot) -> List[Transaction]:
-    prefix = snapshot.interpreter.get("prefix")
+    prefix = snapshot.interpreter.prefix
     return [t for t in list_transactions()
             if t.journal.get("prefix") == prefix
             and t.journal.get("status") in ("backed-up", "applying", "failed",

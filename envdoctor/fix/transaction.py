@@ -165,10 +165,9 @@ def _unique(paths: Iterable[str]) -> List[str]:
 
 def _install_dirs(snapshot: Snapshot) -> List[str]:
     interp = snapshot.interpreter
-    prefix = str(interp.get("prefix") or "")
+    prefix = str(interp.prefix or "")
     dirs = []
-    for key in ("purelib", "platlib", "scripts"):
-        path = interp.get(key)
+    for path in (interp.purelib, interp.platlib, interp.scripts):
         if path and os.path.isdir(path) and path not in dirs and (
                 is_within(os.path.join(path, "x"), prefix)):
             dirs.append(path)
@@ -226,7 +225,7 @@ class Transaction:
 
     @classmethod
     def begin(cls, snapshot: Snapshot, freeze_text: str, plan: Dict[str, Any]) -> "Transaction":
-        prefix = str(snapshot.interpreter.get("prefix", ""))
+        prefix = str(snapshot.interpreter.prefix or "")
         tag = hashlib.sha1(prefix.encode()).hexdigest()[:6]
         tid = "%s-%s" % (time.strftime("%Y%m%d-%H%M%S", time.gmtime()), tag)
         root = _transactions_root()
@@ -244,7 +243,7 @@ class Transaction:
         journal = {
             "id": os.path.basename(folder),
             "created": _now(),
-            "python": snapshot.interpreter.get("executable"),
+            "python": snapshot.interpreter.executable,
             "prefix": prefix,
             "status": "planned",
             "touched": [],  # canonical names pip may change or install
