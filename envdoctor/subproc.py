@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-__all__ = ["ChildResult", "RunningChild", "run_child", "start_child", "describe_exit"]
+__all__ = ["ChildResult", "RunningChild", "run_child", "start_child", "describe_exit", "capped"]
 
 
 @dataclass(frozen=True)
@@ -84,11 +84,11 @@ class RunningChild:
                 out, err = proc.communicate(timeout=5)
             except subprocess.TimeoutExpired:
                 out, err = "", ""
-            return ChildResult(argv, None, out or "", err or "", True)
+            return ChildResult(argv, None, capped(out, limit), capped(err, limit), True)
         finally:
             if proc.poll() is None:
                 _kill_group(proc)
-        return ChildResult(argv, proc.returncode, out or "", err or "", False)
+        return ChildResult(argv, proc.returncode, capped(out, limit), capped(err, limit), False)
 
     def _wait_posix(self, timeout: float, limit: Optional[int]) -> ChildResult:
         proc = self.proc
@@ -115,6 +115,16 @@ class RunningChild:
         if not exited:
             return ChildResult(self.argv, None, out, err, True)
         return ChildResult(self.argv, proc.returncode, out, err, False)
+
+
+def capped(text: Optional[str], limit: Optional[int]) -> str:
+    """``text`` cut as the POSIX reader cuts a stream (its start and end kept): where the
+    output was read whole (Windows' communicate), what is returned is still bounded."""
+    if not text or limit is None or len(text.encode("utf-8", "replace")) <= limit:
+        return text or ""
+    sink = _Capped(limit)
+    sink.add(text.encode("utf-8", "replace"))
+    return sink.text()
 
 
 class _Capped:

@@ -274,6 +274,19 @@ def test_subprocess_output_is_capped_at_both_ends():
     assert everything.stdout.count("middle") == 100000  # no limit: all of it, as before
 
 
+def test_output_read_whole_is_capped_the_same_way():
+    """Where a child's output is read whole (communicate, on Windows), it is cut as the POSIX
+    reader cuts a stream: start and end kept, the middle counted."""
+    from envdoctor.subproc import capped
+
+    text = "first\n" + "middle\n" * 100000 + "last\n"
+    cut = capped(text, 1000)
+    assert cut.startswith("first\n") and cut.endswith("last\n") and "bytes cut" in cut
+    assert len(cut) < 1100
+    assert capped(text, None) == text and capped("short", 1000) == "short"
+    assert capped(None, 10) == ""
+
+
 # ------------------------------------------------------------- names and top-level packages
 
 
