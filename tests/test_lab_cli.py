@@ -107,6 +107,34 @@ def test_scan_history_reads_every_committed_version(tmp_path):
     assert proc.returncode == 2 and "--history needs a git checkout" in proc.stderr
 
 
+def test_history_looks_for_a_local_wheel_in_each_commit(tmp_path):
+    """A notebook installs a wheel that sits beside it: shipped in the first commit, deleted in
+    the second. Each version is judged by its own commit's files (ED812 only where the wheel
+    was missing then), whatever today's folder holds."""
+    repo = str(tmp_path / "course")
+    os.makedirs(os.path.join(repo, "gpt"))
+    run(["git", "init", "-q", repo])
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+            "source": "!pip install ./jieba-0.42.1-py3-none-any.whl\nimport jieba"}
+    with open(os.path.join(repo, "gpt", "lab.ipynb"), "w") as handle:
+        json.dump({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [cell]}, handle)
+    wheel = os.path.join(repo, "gpt", "jieba-0.42.1-py3-none-any.whl")
+    with open(wheel, "w") as handle:
+        handle.write("not really a wheel\n")
+    _commit_all(repo, "with the wheel")
+    os.remove(wheel)
+    with open(os.path.join(repo, "gpt", "lab.ipynb"), "a") as handle:
+        handle.write("\n")
+    _commit_all(repo, "wheel gone")
+    with open(wheel, "w") as handle:  # today's folder has it again, uncommitted
+        handle.write("not really a wheel\n")
+    proc = envdoctor("lab", "scan", repo, "--history", "--python-version", "3.10",
+                     "--platform", "linux-x86_64", "--json")
+    entries = json.loads(proc.stdout)["entries"]
+    missing = [any(f["code"] == "ED812" for f in e["findings"]) for e in entries]
+    assert missing == [True, False], [(e["commit"], e["findings"]) for e in entries]
+
+
 @pytest.mark.skipif(not os.path.isdir(MIRROR), reason="the course's git mirror is not here")
 def test_scan_history_of_the_course(tmp_path):
     """The real course, read from its git mirror (a clone without checkout plus the lab

@@ -239,7 +239,7 @@ def _folder_of(lab: Lab, where: Where) -> str:
 def _local_module(lab: Lab, stmt: ImportStatement) -> bool:
     """A module that sits next to the lab's file (``import utils`` with utils.py)."""
     folder = _folder_of(lab, stmt.where)
-    return any(os.path.exists(os.path.join(folder or ".", stmt.top + suffix))
+    return any(lab.exists(os.path.join(folder or ".", stmt.top + suffix))
                for suffix in (".py", "", ".so"))
 
 
@@ -394,7 +394,7 @@ def _item(lab: Lab, line: InstallLine, item: InstallItem, snapshot: Snapshot, in
     if item.is_local and not item.variables:
         folder = _folder_of(lab, line.where)
         path = item.text if os.path.isabs(item.text) else os.path.join(folder, item.text)
-        if not os.path.exists(os.path.expanduser(path)):
+        if not lab.exists(path):
             findings.append(Finding(
                 code="ED812", severity=Severity.WARNING,
                 title="The lab installs a local file that is not there: %s (%s)"

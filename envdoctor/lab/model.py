@@ -5,8 +5,9 @@ of the notebook a student would change. Nothing here runs the lab; :mod:`envdoct
 builds these from the files.
 """
 
+import os
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import FrozenSet, Optional, Tuple
 
 __all__ = [
     "Where",
@@ -198,6 +199,18 @@ class Lab:
     devices: Tuple[DeviceRequest, ...] = ()
     fetches: Tuple[HubFetch, ...] = ()
     warnings: Tuple[LabWarning, ...] = ()
+    # The files and folders beside the lab when it was read from somewhere other than the
+    # disk (a commit, for `lab scan --history`): paths relative to the folder ``path`` is
+    # relative to. None: the disk is asked.
+    tree: Optional[FrozenSet[str]] = None
+
+    def exists(self, path: str) -> bool:
+        """Whether a file the lab names (a local wheel, a module beside it) is there: in
+        ``tree`` for a lab read from a commit, else on disk."""
+        path = os.path.expanduser(path)
+        if self.tree is None or os.path.isabs(path):
+            return os.path.exists(path)
+        return os.path.normpath(path) in self.tree
 
     def symbols(self, tops: Tuple[str, ...] = ()) -> Tuple[str, ...]:
         """Every dotted name the lab imports (recipe ``symbols`` form), in order, once."""

@@ -4,8 +4,8 @@ linter for a course. With ``history``, every committed version of each file (rea
 
 import os
 import subprocess
-from dataclasses import dataclass
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from dataclasses import dataclass, replace
+from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple
 
 from envdoctor.findings import Finding, Severity
 from envdoctor.lab.model import Lab
@@ -121,18 +121,35 @@ def _blobs(folder: str, specs: List[str]) -> Iterator[Optional[bytes]]:
         pos += size + 1
 
 
+def _tree(folder: str, commit: str, rel: str) -> FrozenSet[str]:
+    """The files and folders of ``commit``, relative to the scanned folder ``rel``."""
+    names = _git(folder, ["ls-tree", "-r", "--name-only", "-z", commit]).decode(
+        "utf-8", "replace").split("\0")
+    out = set()
+    for name in filter(None, names):
+        path = name if rel in (".", "") else os.path.relpath(name, rel)
+        while path and path != ".":
+            out.add(os.path.normpath(path))
+            path = os.path.dirname(path)
+    return frozenset(out)
+
+
 def scan_history(folder: str, snapshot: Snapshot, platform_only: bool, index: Any
                  ) -> List[ScanEntry]:
     versions = _versions(folder)
     root = _git(folder, ["rev-parse", "--show-toplevel"]).decode().strip()
     rel = os.path.relpath(os.path.abspath(folder), root)
     out = []
+    trees = {}  # type: Dict[str, FrozenSet[str]]
     for (commit, date, path), blob in zip(versions, _blobs(folder, ["%s:%s" % (c, p)
                                                                      for c, _, p in versions])):
         if blob is None:
             continue
         shown = path if rel in (".", "") else os.path.relpath(path, rel)
-        lab = read_text(blob.decode("utf-8", "replace"), shown)
+        if commit not in trees:
+            trees[commit] = _tree(folder, commit, rel)
+        # a local wheel or module beside the notebook is looked for in that commit, not today
+        lab = replace(read_text(blob.decode("utf-8", "replace"), shown), tree=trees[commit])
         verdict, found = judge(lab, snapshot, platform_only, index)
         out.append(ScanEntry(shown, verdict, found, commit[:7], date))
     return out
