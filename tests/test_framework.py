@@ -439,3 +439,18 @@ def test_the_same_package_in_two_folders_is_not_a_mix():
     same = snapshot({"name": "mindspore-dev", "version": "2.5.0.dev20250202", "location": "/v"},
                     {"name": "mindspore", "version": "2.9.0", "location": "/v"})
     assert list(top_level_owners(same)) == ["mindspore"]
+
+
+def test_a_mixed_folder_whose_build_pip_cannot_fetch_changes_nothing(venv_factory, tmp_path):
+    from conftest import envdoctor
+
+    venv, index = _mixed(venv_factory, tmp_path, "mixed-unreachable")
+    for wheel in index.glob("mindspore_dev-*.whl"):
+        wheel.unlink()  # the build came from elsewhere (MindSpore's download host)
+    freeze = venv.freeze()
+    proc = envdoctor("fix", "--apply", "--yes", "--python", venv.python, "--recipe", "none",
+                     env=_offline(index, tmp_path / "state"))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "pip cannot fetch mindspore-dev==2.6.0.dev20250323" in proc.stderr, proc.stderr
+    assert "--find-links" in proc.stderr
+    assert venv.freeze() == freeze

@@ -251,7 +251,13 @@ def _with_framework_alone(report: Dict[str, Any], request: PlanRequest, python: 
                  and requirement_name(r) not in planned]
     if not framework:
         return report
-    alone = dry_run(python, framework, (), options, alone=True)
+    try:
+        alone = dry_run(python, framework, (), options, alone=True)
+    except PipError as exc:  # e.g. a build from MindSpore's download host, not on the mirror
+        raise PipError("pip cannot fetch %s, the one framework the mixed mindspore/ folder "
+                       "would be reinstalled as; nothing was changed. Point pip at its wheel "
+                       "(--find-links DIR or --index-url), or reinstall it by hand as ED110's "
+                       "fix says" % ", ".join(framework), exc.result)
     combined = dict(report)
     combined["install"] = list(report.get("install", [])) + [
         e for e in alone.get("install", []) if isinstance(e.get("metadata"), dict)]
