@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from envdoctor.errors import EnvdoctorError
 
 __all__ = ["Distribution", "Interpreter", "Platform", "Snapshot", "SnapshotError",
-           "canonical_name", "load_snapshot"]
+           "canonical_name", "wheel_name", "load_snapshot"]
 
 SCHEMA = 1
 
@@ -29,6 +29,13 @@ def canonical_name(name: str) -> str:
     from packaging.utils import canonicalize_name
 
     return str(canonicalize_name(name))
+
+
+def wheel_name(name: str) -> str:
+    """How a wheel's file name spells a distribution: ``mindspore-dev`` ->
+    ``mindspore_dev`` (runs of ``-_.`` become ``_``, lower case; the binary distribution
+    format's escaping)."""
+    return canonical_name(name).replace("-", "_")
 
 
 @dataclass(frozen=True)

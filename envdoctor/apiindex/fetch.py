@@ -1,12 +1,12 @@
 """Get wheels to read: from a cache or --find-links folder, else ``pip download --no-deps``."""
 
 import os
-import re
 import subprocess
 import sys
 from typing import Callable, List, Optional, Sequence
 
 from envdoctor.apiindex.model import ApiIndexError
+from envdoctor.snapshot import wheel_name
 
 __all__ = ["default_cache_dir", "find_wheel", "download_wheel", "index_versions",
            "PYTHON_TRIES", "PLATFORM_TRIES"]
@@ -18,7 +18,7 @@ def default_cache_dir() -> str:
 
 
 def _wheel_prefix(dist: str, version: str) -> str:
-    return "%s-%s-" % (re.sub(r"[-_.]+", "_", dist).lower(), version)
+    return "%s-%s-" % (wheel_name(dist), version)
 
 
 def find_wheel(dist: str, version: str, folders: Sequence[str]) -> Optional[str]:

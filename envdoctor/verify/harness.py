@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from envdoctor import __version__
-from envdoctor.snapshot import Snapshot
+from envdoctor.snapshot import Snapshot, wheel_name
 from envdoctor.subproc import ChildResult, run_child
 from envdoctor.verify.combos import Combo
 from envdoctor.verify.evidence import (Outcome, check_failures, check_signature,
@@ -279,7 +279,7 @@ def _prefetch(run: _Run, requirements: Sequence[str]) -> None:
     tag = "cp" + run.combo.python.replace(".", "")
     for pin in big_pins(requirements):
         name, _, version = pin.partition("==")
-        prefix = "%s-%s" % (re.sub(r"[-_.]+", "_", name).lower(), version.lower())
+        prefix = "%s-%s" % (wheel_name(name), version.lower())
         if any((f.startswith(prefix + "-") or f.startswith(prefix + "+")) and
                _wheel_fits(f, tag) for f in present):
             continue  # already on this machine (2.13.0 also takes 2.13.0+cpu, as pip does)

@@ -41,3 +41,10 @@ def test_old_and_partial_files_still_load():
                                            "extra_key": 1}})
     assert odd.interpreter.version == "" and odd.platform_tag == "darwin-arm64"
     assert odd.platform.raw.get("extra_key") == 1
+
+
+def test_wheel_file_names_spell_a_distribution_one_way():
+    from envdoctor.snapshot import wheel_name
+
+    assert wheel_name("mindspore-dev") == wheel_name("MindSpore_Dev") == "mindspore_dev"
+    assert wheel_name("zope.interface") == "zope_interface"
