@@ -29,11 +29,13 @@ from importlib import import_module
 
 try:  # imported as envdoctor.probes.smoke_mindnlp (host tests)
     from .smoke_bpe import PAD
-    from .smoke_ms import MindSporeBackend, loss_cell_class, to_float, to_numpy
+    from .smoke_ms import (MindSporeBackend, checkpoint_round_trip, loss_cell_class, to_float,
+                           to_numpy)
     from .smoke_protocol import Failed
 except ImportError:  # run by the target from this folder
     from smoke_bpe import PAD
-    from smoke_ms import MindSporeBackend, loss_cell_class, to_float, to_numpy
+    from smoke_ms import (MindSporeBackend, checkpoint_round_trip, loss_cell_class, to_float,
+                          to_numpy)
     from smoke_protocol import Failed
 
 __all__ = ["MindnlpPlan", "DISCOVERERS", "BUILDERS", "choose_mindnlp_backend",
@@ -128,15 +130,23 @@ _EAGER = ("the 0.2-0.3 labs train eagerly (0.2's Trainer(jit=False), 0.3's Huggi
           "Trainer has no jit): no compiled step to test")
 
 
-def discover_cell_trainer(tried):
-    """0.3.x as the course's 2024-08 lab trains it: ``mindnlp.engine.Trainer`` made from
-    ``TrainingArguments`` (Hugging Face style) over the nn.Cell GPT* classes."""
+def _engine_gpt(style, *names):
+    """mindnlp.transformers when ``mindnlp.engine`` has a Trainer made the ``style`` way
+    (and the other ``names``) and the nn.Cell GPT* classes are there; else None."""
     engine = _module("mindnlp.engine")
     tf = _module("mindnlp.transformers")
     trainer = getattr(engine, "Trainer", None) if engine is not None else None
-    if trainer is not None and hasattr(engine, "TrainingArguments") \
-            and trainer_style(trainer) == "model" \
-            and tf is not None and hasattr(tf, "GPTForSequenceClassification"):
+    if trainer is None or trainer_style(trainer) != style \
+            or not all(hasattr(engine, n) for n in names):
+        return None
+    return tf if tf is not None and hasattr(tf, "GPTForSequenceClassification") else None
+
+
+def discover_cell_trainer(tried):
+    """0.3.x as the course's 2024-08 lab trains it: ``mindnlp.engine.Trainer`` made from
+    ``TrainingArguments`` (Hugging Face style) over the nn.Cell GPT* classes."""
+    tf = _engine_gpt("model", "TrainingArguments")
+    if tf is not None:
         return MindnlpPlan("cell-trainer", tf.GPTConfig, tf.GPTForSequenceClassification,
                            "mindnlp.engine.Trainer + TrainingArguments over "
                            "mindnlp.transformers.GPTForSequenceClassification (nn.Cell; "
@@ -150,11 +160,8 @@ def discover_network_trainer(tried):
     """0.2.x as the course's 2024-06 lab trains it: ``mindnlp.engine.Trainer(network=model,
     optimizer=nn.Adam(...), epochs=..., jit=False)`` over the nn.Cell GPT* classes; the model
     computes its own loss from ``labels`` (no loss_fn)."""
-    engine = _module("mindnlp.engine")
-    tf = _module("mindnlp.transformers")
-    trainer = getattr(engine, "Trainer", None) if engine is not None else None
-    if trainer is not None and trainer_style(trainer) == "network" \
-            and tf is not None and hasattr(tf, "GPTForSequenceClassification"):
+    tf = _engine_gpt("network")
+    if tf is not None:
         return MindnlpPlan("network-trainer", tf.GPTConfig, tf.GPTForSequenceClassification,
                            "mindnlp.engine.Trainer(network=..., optimizer=nn.Adam, jit=False) "
                            "over mindnlp.transformers.GPTForSequenceClassification (nn.Cell; "
@@ -560,18 +567,8 @@ class NetworkTrainerBackend(_CellTrainerBase):
         return (to_float(loss),) + tuple(values[1:])
 
     def save_and_reload(self, folder):
-        ms = self.ms
-        path = os.path.join(folder, "smoke-network.ckpt")
-        ms.save_checkpoint(self.net, path)
-        other = self.fresh_net()
-        before = [self.logits(other, self.state.test_batches[0])]
-        missing = ms.load_param_into_net(other, ms.load_checkpoint(path))
-        if isinstance(missing, tuple):
-            missing = missing[0]
-        if missing:
-            raise Failed("load_param_into_net left parameters unloaded: %s"
-                         % ", ".join(sorted(missing)[:5]))
-        return path, other, before
+        return checkpoint_round_trip(self, self.net, self.fresh_net(),
+                                     os.path.join(folder, "smoke-network.ckpt"))
 
 
 class CellTrainerBackend(_CellTrainerBase):

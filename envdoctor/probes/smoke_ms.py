@@ -19,7 +19,7 @@ except ImportError:  # run by the target from this folder
     from smoke_protocol import Failed
 
 __all__ = ["build_mindspore_backend", "loss_cell_class", "MindSporeBackend", "to_float",
-           "to_numpy"]
+           "to_numpy", "checkpoint_round_trip"]
 
 
 def build_mindspore_backend(state):
@@ -215,19 +215,23 @@ class MindSporeBackend(object):
         return self.logits(self.net, batch).argmax(-1)
 
     def save_and_reload(self, folder):
-        ms = self.ms
-        path = os.path.join(folder, "smoke.ckpt")
-        ms.save_checkpoint(self.net, path)
-        other = self.make_net(self.state.seed + 1)
-        before = [self.logits(other, self.state.test_batches[0])]
-        params = ms.load_checkpoint(path)
-        missing = ms.load_param_into_net(other, params)
-        if isinstance(missing, tuple):  # 2.1+: (params not loaded, checkpoint keys unused)
-            missing = missing[0]
-        if missing:
-            raise Failed("load_param_into_net left parameters unloaded: %s"
-                         % ", ".join(sorted(missing)[:5]))
-        return path, other, before
+        return checkpoint_round_trip(self, self.net, self.make_net(self.state.seed + 1),
+                                     os.path.join(folder, "smoke.ckpt"))
+
+
+def checkpoint_round_trip(backend, net, other, path):
+    """``mindspore.save_checkpoint`` of ``net``, loaded into the fresh ``other``: (path,
+    other, other's logits before loading), as a backend's ``save_and_reload`` returns them."""
+    ms = backend.ms
+    ms.save_checkpoint(net, path)
+    before = [backend.logits(other, backend.state.test_batches[0])]
+    missing = ms.load_param_into_net(other, ms.load_checkpoint(path))
+    if isinstance(missing, tuple):  # 2.1+: (params not loaded, checkpoint keys unused)
+        missing = missing[0]
+    if missing:
+        raise Failed("load_param_into_net left parameters unloaded: %s"
+                     % ", ".join(sorted(missing)[:5]))
+    return path, other, before
 
 
 def to_float(tensor):
