@@ -9,10 +9,8 @@ same ``mindspore/`` package, and pip treats them as unrelated projects (ED110-ED
 import re
 from typing import List, Optional, Sequence, Set, Tuple
 
-from packaging.requirements import InvalidRequirement, Requirement
-
 from envdoctor.findings import pip_install_command
-from envdoctor.snapshot import Distribution, Snapshot, canonical_name
+from envdoctor.snapshot import Distribution, Snapshot, canonical_name, requirement_name
 
 __all__ = ["FRAMEWORK_PACKAGE", "is_framework", "framework_distributions", "framework_pins",
            "install_steps", "install_command", "Step"]
@@ -33,19 +31,12 @@ def framework_distributions(snapshot: Snapshot) -> List[Distribution]:
     return [d for d in snapshot.active.values() if is_framework(d.name)]
 
 
-def _name(requirement: str) -> Optional[str]:
-    try:
-        return canonical_name(Requirement(requirement).name)
-    except InvalidRequirement:
-        return None
-
-
 def _mindspore_dependents(snapshot: Snapshot) -> Set[str]:
     """Installed distributions that declare a requirement on ``mindspore`` (and mindnlp,
     which always does): pip would pull ``mindspore`` for them."""
     out = {"mindnlp"}
     for dist in snapshot.active.values():
-        if any(_name(line.split(";")[0]) == FRAMEWORK_PACKAGE for line in dist.requires_dist):
+        if any(requirement_name(line) == FRAMEWORK_PACKAGE for line in dist.requires_dist):
             out.add(dist.key)
     return out
 
@@ -54,7 +45,7 @@ def framework_pins(requirements: Sequence[str]) -> List[str]:
     """The distinct requirements on a MindSpore distribution, in order."""
     out = []  # type: List[str]
     for req in requirements:
-        name = _name(req)
+        name = requirement_name(req)
         if name is not None and is_framework(name) and req not in out:
             out.append(req)
     return out
@@ -74,14 +65,14 @@ def install_steps(requirements: Sequence[str], snapshot: Snapshot) -> List[Step]
     framework distributions that the pinned one does not replace are uninstalled first (all
     of them when two share the folder already, ED110). Of several framework names pinned,
     only the first is installed: one framework per environment."""
-    named = [(r, _name(r)) for r in requirements]
+    named = [(r, requirement_name(r)) for r in requirements]
     pinned = [r for r, n in named if n is not None and is_framework(n)]
     if pinned:
-        first = _name(pinned[0])
-        pinned = [r for r in pinned if _name(r) == first]
+        first = requirement_name(pinned[0])
+        pinned = [r for r in pinned if requirement_name(r) == first]
         named = [(r, n) for r, n in named if n is None or not is_framework(n) or n == first]
     installed = framework_distributions(snapshot)
-    final = {_name(pinned[0])} if pinned else {d.key for d in installed}
+    final = {requirement_name(pinned[0])} if pinned else {d.key for d in installed}
     steps = []  # type: List[Step]
     if pinned:
         gone = [d for d in installed if len(installed) > 1 or d.key not in final]

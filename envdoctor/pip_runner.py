@@ -10,10 +10,8 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
-
 from envdoctor.errors import EnvdoctorError
+from envdoctor.snapshot import canonical_name, requirement_name
 from envdoctor.subproc import ChildResult, describe_exit, run_child
 
 __all__ = ["PipOptions", "PipError", "choose_pip", "dry_run", "install", "uninstall", "freeze"]
@@ -209,21 +207,14 @@ def install(python: str, requirements: Sequence[str], constraints: Sequence[str]
             result = _joined(result, _pip(python, ["uninstall", "-y"] + list(remove), options,
                                           timeout=900))
         if result.ok and no_deps:
-            gone = {canonicalize_name(n) for n in remove}
-            held = [c for c in constraints if _name(c) not in gone]
+            gone = {canonical_name(n) for n in remove}
+            held = [c for c in constraints if requirement_name(c) not in gone]
             args = ["install", "--no-deps"] + options.args() + _request_args(
                 folder, no_deps, held)
             result = _joined(result, _pip(python, args, options))
     if not result.ok:
         raise _fail("pip install failed", result)
     return result
-
-
-def _name(line: str) -> Optional[str]:
-    try:
-        return canonicalize_name(Requirement(line).name)
-    except InvalidRequirement:
-        return None
 
 
 def uninstall(python: str, names: Sequence[str], options: PipOptions) -> ChildResult:

@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from envdoctor.errors import EnvdoctorError
 
 __all__ = ["Distribution", "Interpreter", "Platform", "Snapshot", "SnapshotError",
-           "canonical_name", "wheel_name", "load_snapshot"]
+           "canonical_name", "requirement_name", "exact_pin", "wheel_name", "load_snapshot"]
 
 SCHEMA = 1
 
@@ -29,6 +29,31 @@ def canonical_name(name: str) -> str:
     from packaging.utils import canonicalize_name
 
     return str(canonicalize_name(name))
+
+
+def requirement_name(text: str) -> Optional[str]:
+    """The canonical name of a PEP 508 requirement line; None when it does not parse."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        return canonical_name(Requirement(text).name)
+    except InvalidRequirement:
+        return None
+
+
+def exact_pin(text: str) -> Optional[Tuple[str, str]]:
+    """(canonical name, version) of a ``name==version`` requirement, else None (ranges,
+    wildcards, URLs, lines that do not parse)."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        req = Requirement(text)
+    except InvalidRequirement:
+        return None
+    specs = list(req.specifier)
+    if req.url or len(specs) != 1 or specs[0].operator != "==" or "*" in specs[0].version:
+        return None
+    return canonical_name(req.name), specs[0].version
 
 
 def wheel_name(name: str) -> str:

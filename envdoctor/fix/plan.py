@@ -17,7 +17,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from envdoctor.findings import Finding, Severity
 from envdoctor.frameworks import is_framework
-from envdoctor.snapshot import Distribution, Snapshot, canonical_name
+from envdoctor.snapshot import (Distribution, Snapshot, canonical_name, exact_pin,
+                                requirement_name)
 from envdoctor.versions import parse_version
 
 __all__ = [
@@ -40,13 +41,6 @@ NEVER_TOUCH = ("pip", "setuptools", "wheel", "envdoctor")
 def framework_name(name: Optional[str]) -> bool:
     """A MindSpore distribution name (mindspore, mindspore-dev, -gpu, -ascend, ...)."""
     return bool(name) and is_framework(str(name))
-
-
-def requirement_name(text: str) -> Optional[str]:
-    try:
-        return canonical_name(Requirement(text).name)
-    except InvalidRequirement:
-        return None
 
 
 @dataclass(frozen=True)
@@ -146,23 +140,11 @@ def _pin_of(dist: Distribution) -> str:
     return "%s==%s" % (dist.name, dist.version)
 
 
-def _exact(req: str) -> Optional[Tuple[str, str]]:
-    """(name, version) of a ``name==version`` pin, else None."""
-    try:
-        parsed = Requirement(req)
-    except InvalidRequirement:
-        return None
-    specs = list(parsed.specifier)
-    if len(specs) == 1 and specs[0].operator == "==" and "*" not in specs[0].version:
-        return canonical_name(parsed.name), specs[0].version
-    return None
-
-
 def _provides(pin: str, req: str) -> bool:
     """Whether the framework build ``pin`` (name==version) meets ``req``: under its own name,
     or for a requirement on plain ``mindspore`` under any MindSpore distribution name (every
     one installs the same package)."""
-    exact = _exact(pin)
+    exact = exact_pin(pin)
     wanted = requirement_name(req)
     return (exact is not None and wanted in (exact[0], "mindspore")
             and _satisfies(req, exact[1]))
@@ -176,7 +158,7 @@ def _first_framework_pin(findings: Sequence[Finding],
         if finding is mix or finding.severity is not Severity.ERROR or not finding.fix:
             continue
         for req in finding.fix.requirements:
-            exact = _exact(req)
+            exact = exact_pin(req)
             if exact is not None and framework_name(exact[0]):
                 return req, finding
     return None, None

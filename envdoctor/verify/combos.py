@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 from packaging.requirements import InvalidRequirement, Requirement
 
 from envdoctor.errors import UsageError
-from envdoctor.snapshot import canonical_name
+from envdoctor.snapshot import canonical_name, requirement_name
 from envdoctor.yamlfile import LINE_KEY, DataFileError, line_of, load_document
 
 __all__ = ["Combo", "CombosFile", "load_combos", "select", "ci_matrix", "MODES",
@@ -105,13 +105,6 @@ class CombosFile:
     path: str
     root: str  # ${ROOT}: the folder that holds the combos file's folder (the repository)
     combos: Tuple[Combo, ...]
-
-
-def requirement_name(arg: str) -> Optional[str]:
-    try:
-        return canonical_name(Requirement(arg).name)
-    except InvalidRequirement:
-        return None
 
 
 def _strings(path: str, line: Optional[int], cid: str, key: str, value: Any) -> Tuple[str, ...]:
