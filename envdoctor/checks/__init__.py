@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import traceback
 from dataclasses import replace
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence, Set, Tuple
 
 from packaging.utils import canonicalize_name
 
@@ -84,10 +84,14 @@ def fold_duplicates(findings: List[Finding]) -> List[Finding]:
             and not (f.code in ("ED101", "ED102") and len(f.packages) == 2
                      and canonicalize_name(f.packages[1]) == "mindspore"
                      and canonicalize_name(f.packages[0]) in provided)]
-    return [_verified_despite(f, findings) for f in kept]
+    # verified works rules (a handful), each with its package names, looked at once
+    works = [(f, {canonicalize_name(p) for p in f.packages}) for f in findings
+             if f.area == "compatibility" and f.severity is Severity.INFO
+             and (f.evidence.source or "").startswith("verified")]
+    return [_verified_despite(f, works) if works else f for f in kept]
 
 
-def _verified_despite(finding: Finding, findings: Sequence[Finding]) -> Finding:
+def _verified_despite(finding: Finding, works: Sequence[Tuple[Finding, Set[str]]]) -> Finding:
     """pip check's ED101 (a declared range not met) stays reported, as a warning, when a
     verified matrix rule says this very pairing runs (mindnlp 0.5.1 declares
     mindspore<=2.7.0 and runs on 2.7.2): the metadata is stricter than what works."""
@@ -95,10 +99,8 @@ def _verified_despite(finding: Finding, findings: Sequence[Finding]) -> Finding:
             or len(finding.packages) != 2:
         return finding
     pair = {canonicalize_name(p) for p in finding.packages}
-    for other in findings:
-        if (other.area == "compatibility" and other.severity is Severity.INFO
-                and (other.evidence.source or "").startswith("verified")
-                and pair <= {canonicalize_name(p) for p in other.packages}):
+    for other, names in works:
+        if pair <= names:
             return replace(finding, severity=Severity.WARNING, because=finding.because + (
                 " envdoctor ran this pairing and it works (%s), so the declared range is "
                 "stricter than what works; pip check still reports it." % other.title))
