@@ -85,7 +85,7 @@ def fold_duplicates(findings: List[Finding]) -> List[Finding]:
                      and canonicalize_name(f.packages[1]) == "mindspore"
                      and canonicalize_name(f.packages[0]) in provided)]
     # verified works rules (a handful), each with its package names, looked at once
-    works = [(f, {canonicalize_name(p) for p in f.packages}) for f in findings
+    works = [(f, {str(canonicalize_name(p)) for p in f.packages}) for f in findings
              if f.area == "compatibility" and f.severity is Severity.INFO
              and (f.evidence.source or "").startswith("verified")]
     return [_verified_despite(f, works) if works else f for f in kept]
