@@ -204,8 +204,9 @@ def install(python: str, requirements: Sequence[str], constraints: Sequence[str]
         args += options.args() + _request_args(folder, requirements, constraints)
         result = _pip(python, args, options)
         if result.ok and remove:
-            result = _joined(result, _pip(python, ["uninstall", "-y"] + list(remove), options,
-                                          timeout=900))
+            # names after `--`: even a name pip would read as an option stays a name
+            result = _joined(result, _pip(python, ["uninstall", "-y", "--"] + list(remove),
+                                          options, timeout=900))
         if result.ok and no_deps:
             gone = {canonical_name(n) for n in remove}
             held = [c for c in constraints if requirement_name(c) not in gone]
@@ -220,7 +221,7 @@ def install(python: str, requirements: Sequence[str], constraints: Sequence[str]
 def uninstall(python: str, names: Sequence[str], options: PipOptions) -> ChildResult:
     if not names:
         return ChildResult([], 0, "", "", False)
-    result = _pip(python, ["uninstall", "-y"] + list(names), options, timeout=900)
+    result = _pip(python, ["uninstall", "-y", "--"] + list(names), options, timeout=900)
     if not result.ok:
         raise _fail("pip uninstall failed", result)
     return result
