@@ -16,7 +16,8 @@ from envdoctor.verify.combos import ci_matrix, load_combos, select
 from envdoctor.verify.evidence import (Outcome, check_failures, check_signature,
                                        clean_signature,
                                        pip_signature, smoke_signature)
-from envdoctor.verify.harness import big_pins, find_python, harvest_candidates
+from envdoctor.verify.harness import (MIN_FREE_BYTES, SMALL_FREE_BYTES, big_pins, find_python,
+                                      harvest_candidates, space_needed)
 from envdoctor.yamlfile import DataFileError
 from conftest import build_wheel, envdoctor
 
@@ -198,6 +199,31 @@ def test_signatures():
     assert _wheel_fits("six-1.17.0-py2.py3-none-any.whl", "cp37")
     assert harvest_candidates(out, 100) == [
         ("mindspore-2.0.0-cp37-cp37m-manylinux1_x86_64.whl", "mindspore", "2.0.0")]
+
+
+def test_space_needed_is_small_only_for_named_small_local_wheels():
+    """A combination that can only take named small wheels from a folder does not ask for
+    room for a MindSpore venv; anything that may reach an index, a big name, a path or a
+    requirements file does."""
+    from envdoctor.verify.combos import Combo
+
+    def need(*steps, **fields):
+        return space_needed(Combo("c", None, "3.11", tuple(steps), **fields), steps)
+
+    local = ("--no-index", "--find-links=/w", "six", "regex==2025.1.1")
+    assert need(local) == SMALL_FREE_BYTES
+    assert need(("--no-index", "-f", "/w", "six"), ("--no-index", "--no-deps", "regex")) \
+        == SMALL_FREE_BYTES
+    assert need(("six",)) == MIN_FREE_BYTES  # the index
+    assert need(local, ("six",)) == MIN_FREE_BYTES
+    assert need(("--no-index", "--find-links=/w", "mindspore==2.7.0")) == MIN_FREE_BYTES
+    assert need(("--no-index", "--find-links=/w", "torch")) == MIN_FREE_BYTES
+    assert need(("--no-index", "-r", "req.txt")) == MIN_FREE_BYTES
+    assert need(("--no-index", "/w/big-1.0-py3-none-any.whl")) == MIN_FREE_BYTES
+    assert need(local, smoke="mindspore") == MIN_FREE_BYTES
+    assert need(local, mode="time-consistent") == MIN_FREE_BYTES
+    assert need() == MIN_FREE_BYTES
+    assert SMALL_FREE_BYTES < MIN_FREE_BYTES
 
 
 # --- the generated block -------------------------------------------------------------------

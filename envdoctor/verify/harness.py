@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from envdoctor import __version__
-from envdoctor.snapshot import Snapshot, wheel_name
+from envdoctor.snapshot import Snapshot, requirement_name, wheel_name
 from envdoctor.subproc import ChildResult, run_child
 from envdoctor.verify.combos import Combo
 from envdoctor.verify.evidence import (Outcome, check_failures, check_signature,
@@ -29,10 +29,13 @@ from envdoctor.verify.evidence import (Outcome, check_failures, check_signature,
                                        pip_signature, read_outcome, smoke_signature,
                                        trim_check, write_meta)
 
-__all__ = ["Settings", "find_python", "find_uv", "preflight", "run_combo", "run_all",
+__all__ = ["Settings", "find_python", "find_uv", "preflight", "space_needed", "run_combo", "run_all",
            "describe_plan", "harvest_candidates", "big_pins", "recipe_argument"]
 
 MIN_FREE_BYTES = 6 * 1024 ** 3  # a MindSpore venv takes about 2.5 GB, its downloads more
+# a combination that can only take named small wheels from a local folder
+SMALL_FREE_BYTES = 512 * 1024 ** 2
+_SMALL_OPTIONS = {"--no-index", "--no-deps", "--only-binary=:all:", "--no-cache-dir"}
 _WHEEL_LINE = re.compile(r"(?:Downloading|Using cached)\s+(?:\S*/)?([^\s/]+\.whl)\s+\(([\d.]+)\s*"
                          r"(kB|MB|GB)\)")
 _BIG = re.compile(r"^(mindspore([-_.].*)?|torch|torchvision|torchaudio|triton|nvidia[-_.].*)$",
@@ -241,6 +244,28 @@ def _harvest(run: _Run, output: str) -> None:
             run.say("could not keep %s (pip download failed)" % filename)
 
 
+def space_needed(combo: Combo, steps: Sequence[Sequence[str]]) -> int:
+    """Free bytes to ask for before building ``combo``: a little when every step takes only
+    named small wheels from local folders (``--no-index``), else room for a MindSpore venv."""
+    if combo.uses_uv or combo.smoke or not steps:
+        return MIN_FREE_BYTES
+    for step in steps:
+        if "--no-index" not in step:
+            return MIN_FREE_BYTES  # an index may pull MindSpore or a CUDA torch in
+        args = iter(step)
+        for arg in args:
+            if arg in ("-f", "--find-links"):
+                next(args, None)
+            elif arg.startswith("-"):
+                if arg not in _SMALL_OPTIONS and not arg.startswith("--find-links="):
+                    return MIN_FREE_BYTES  # -r, -e, ...: what they bring is unknown here
+            else:
+                name = requirement_name(arg)
+                if name is None or _BIG.match(name) or "/" in arg or "\\" in arg:
+                    return MIN_FREE_BYTES  # a big one, or a path or URL of unknown size
+    return SMALL_FREE_BYTES
+
+
 def big_pins(requirements: Sequence[str]) -> List[str]:
     """``name==version`` pins of the distributions whose wheels are hundreds of MB."""
     from packaging.requirements import InvalidRequirement, Requirement
@@ -444,11 +469,11 @@ def _run_combo(combo: Combo, settings: Settings, base: str, log: Log) -> Outcome
         os.makedirs(folder, exist_ok=True)
     with open(run.logfile, "w", encoding="utf-8") as handle:  # this run's log only
         handle.write("envdoctor %s: matrix verify, combo %s\n" % (__version__, combo.id))
-    free = shutil.disk_usage(settings.workdir).free
-    if free < MIN_FREE_BYTES:
-        return Outcome(combo.id, "error", error="only %.1f GB free in %s" % (
-            free / 1024 ** 3, settings.workdir))
     steps, _ = combo.expand(_variables(settings))
+    free, needed = shutil.disk_usage(settings.workdir).free, space_needed(combo, steps)
+    if free < needed:
+        return Outcome(combo.id, "error", error="only %.1f GB free in %s; this combination "
+                       "needs %.1f GB" % (free / 1024 ** 3, settings.workdir, needed / 1024 ** 3))
     started = time.time()
     date = settings.date or datetime.datetime.utcnow().strftime("%Y-%m-%d")
     if os.path.exists(run.venv):
