@@ -87,6 +87,22 @@ def test_apply_fixes_and_rollback_restores(conflicted, tmp_path):
     assert venv.freeze() == before  # beta 3.1 again, delta gone: the exact previous state
 
 
+def test_a_lab_refusal_does_not_offer_apply(venv_factory, tmp_path):
+    """fix --lab with no release that has the lab's names: nothing to install, and the last
+    line says --apply would do nothing, instead of offering it."""
+    venv = venv_factory("fix-lab-refusal")
+    lab = tmp_path / "lab.py"
+    lab.write_text("import mindspore\nfrom mindnlp.transformers import NoSuchTokenizerAnywhere\n")
+    before = venv.freeze()
+    proc = envdoctor("fix", "--python", venv.python, "--lab", str(lab),
+                     env=offline(tmp_path / "index", tmp_path / "state"))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "fix --lab changes nothing" in proc.stdout
+    assert "nothing for --apply to do" in proc.stdout
+    assert "fix --apply" not in proc.stdout
+    assert venv.freeze() == before
+
+
 def test_apply_refuses_without_a_terminal_unless_yes(conflicted, tmp_path):
     venv, wheels = conflicted
     before = venv.freeze()

@@ -150,6 +150,11 @@ def run(args: argparse.Namespace) -> int:
     if not args.apply:
         if args.json:
             sys.stdout.write(json.dumps(plan_result_json(plan), indent=2) + "\n")
+        elif not plan.actions and not (plan.request.needs_framework_move
+                                       and not args.move_framework):
+            # a refusal, or steps pip cannot take: --apply would not help
+            _say(args, "Nothing was changed, and there is nothing for --apply to do: the "
+                       "remaining errors need the steps above.")
         else:
             _say(args, "Nothing was changed. Apply it: envdoctor fix --apply%s%s"
                  % (" --move-framework" if plan.request.needs_framework_move
