@@ -226,6 +226,31 @@ def test_space_needed_is_small_only_for_named_small_local_wheels():
     assert SMALL_FREE_BYTES < MIN_FREE_BYTES
 
 
+def test_the_harness_runs_its_own_envdoctor_not_an_installed_one(tmp_path):
+    """A copy of the package (a git worktree, say) judges with its own code: the command it
+    gives its children imports that copy, from any folder, whatever is installed."""
+    import shutil
+    import subprocess
+
+    copy = tmp_path / "worktree"
+    shutil.copytree(os.path.join(ROOT, "envdoctor"), str(copy / "envdoctor"),
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    init = copy / "envdoctor" / "__init__.py"
+    init.write_text(init.read_text().replace('__version__ = "', '__version__ = "9.9.9+copy'))
+    script = ("import subprocess, sys; from envdoctor.verify.harness import self_command; "
+              "sys.exit(subprocess.call(list(self_command()) + ['--version'], cwd=sys.argv[1]))")
+    proc = subprocess.run([sys.executable, "-c", script, str(tmp_path)], cwd=str(copy),
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "9.9.9+copy" in proc.stdout
+    # and the installed one runs its own code too
+    from envdoctor.verify.harness import self_command
+
+    mine = subprocess.run(list(self_command()) + ["--version"], cwd=str(tmp_path),
+                          capture_output=True, text=True)
+    assert "9.9.9" not in mine.stdout and mine.stdout.startswith("envdoctor ")
+
+
 # --- the generated block -------------------------------------------------------------------
 
 HAND = """\

@@ -29,7 +29,7 @@ from envdoctor.verify.evidence import (Outcome, check_failures, check_signature,
                                        pip_signature, read_outcome, smoke_signature,
                                        trim_check, write_meta)
 
-__all__ = ["Settings", "find_python", "find_uv", "preflight", "space_needed", "run_combo", "run_all",
+__all__ = ["Settings", "self_command", "find_python", "find_uv", "preflight", "space_needed", "run_combo", "run_all",
            "describe_plan", "harvest_candidates", "big_pins", "recipe_argument"]
 
 MIN_FREE_BYTES = 6 * 1024 ** 3  # a MindSpore venv takes about 2.5 GB, its downloads more
@@ -66,7 +66,7 @@ class Settings:
     deep_timeout: float = 300.0
     smoke_timeout: float = 900.0
     uv: Optional[str] = None
-    envdoctor: Tuple[str, ...] = (sys.executable, "-m", "envdoctor")
+    envdoctor: Tuple[str, ...] = field(default_factory=lambda: self_command())
     harvest_mb: float = 100.0
     date: Optional[str] = None
     pythons: Optional[str] = None  # PYENV_ROOT/versions to look in
@@ -76,6 +76,21 @@ class Settings:
     @property
     def venvs(self) -> str:
         return os.path.join(self.workdir, "venvs")
+
+
+# Run envdoctor from the folder given as the first argument, whatever else sys.path holds.
+_RUN_FROM = ("import runpy, sys; sys.path.insert(0, sys.argv.pop(1)); "
+             "runpy.run_module('envdoctor', run_name='__main__', alter_sys=True)")
+
+
+def self_command() -> Tuple[str, ...]:
+    """argv that runs this very envdoctor package: the harness judges with its own code, not
+    an installed copy (from a git worktree, ``python -m envdoctor`` in a child started in
+    another folder would import the editable install of the main checkout)."""
+    import envdoctor
+
+    parent = os.path.dirname(os.path.dirname(os.path.abspath(envdoctor.__file__)))
+    return (sys.executable, "-c", _RUN_FROM, parent)
 
 
 def find_python(minor: str, versions_dir: Optional[str] = None) -> Optional[str]:
