@@ -13,17 +13,31 @@ from envdoctor.findings import pip_install_command
 from envdoctor.snapshot import Distribution, Snapshot, canonical_name, requirement_name
 
 __all__ = ["FRAMEWORK_PACKAGE", "is_framework", "framework_distributions", "framework_pins",
-           "install_steps", "install_command", "Step"]
+           "reinstall_requirement", "install_steps", "install_command", "Step"]
 
 FRAMEWORK_PACKAGE = "mindspore"
 # mindspore, mindspore-dev, mindspore-gpu, mindspore-ascend, mindspore-cuda11-dev,
 # mindspore-ascend-dev, mindspore-cpu ...: every one installs the `mindspore/` package
 # (mindspore-lite and mindspore-serving install other packages and are not matched)
 _FRAMEWORK = re.compile(r"^mindspore(-(gpu|ascend|cpu|cuda\d+))?(-dev)?$")
+# a wheel's web address as it may go to a requirements file and a terminal: printable URL
+# characters only (no space, quote, query, fragment or control character)
+_WHEEL_URL = re.compile(r"^https?://[A-Za-z0-9._~:/@!$&()*+,;=%-]+\.whl$")
 
 def is_framework(name: str) -> bool:
     """Whether a distribution name is one of MindSpore's (all own ``mindspore/``)."""
     return bool(_FRAMEWORK.match(canonical_name(name)))
+
+
+def reinstall_requirement(dist: Distribution) -> str:
+    """How pip gets an installed build back: ``name @ URL`` when it was installed from a
+    wheel's web address (MindSpore's download host is on no package index, and the course's
+    notebooks install from it), else ``name==version``."""
+    direct = dist.direct_url or {}
+    url = str(direct.get("url", ""))
+    if dist.origin == "url" and "archive_info" in direct and _WHEEL_URL.match(url):
+        return "%s @ %s" % (dist.name, url)
+    return "%s==%s" % (dist.name, dist.version)
 
 
 def framework_distributions(snapshot: Snapshot) -> List[Distribution]:

@@ -454,3 +454,116 @@ def test_a_mixed_folder_whose_build_pip_cannot_fetch_changes_nothing(venv_factor
     assert "pip cannot fetch mindspore-dev==2.6.0.dev20250323" in proc.stderr, proc.stderr
     assert "--find-links" in proc.stderr
     assert venv.freeze() == freeze
+
+
+@pytest.fixture
+def download_host(tmp_path):
+    """A folder served over HTTP on localhost, as MindSpore's download host serves wheels
+    that no package index has."""
+    import functools
+    import http.server
+    import threading
+
+    folder = tmp_path / "host"
+    folder.mkdir()
+    fetched = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            fetched.append(self.path)
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Handler, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield folder, "http://127.0.0.1:%d/" % server.server_address[1], fetched
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_build_installed_from_a_web_address_is_reinstalled_from_it(venv_factory, tmp_path,
+                                                                    download_host):
+    """The course's form: a MindSpore build installed from its wheel's address (on no index),
+    then `pip install mindnlp` lays `mindspore` over it. The fix fetches the kept build from
+    the address it came from, and leaves it alone in the folder."""
+    from conftest import envdoctor
+
+    host, url, fetched = download_host
+    wheel = framework_wheel(host, "mindspore-ascend", "2.5.0", "ascend")
+    index = tmp_path / "index"
+    venv = venv_factory("mixed-from-url")
+    venv.pip("install", "-q", "--no-index", "--no-deps", url + wheel.name)
+    venv.install_wheels(build_wheel(index, "mindnlp", "0.4.0", requires=["mindspore>=2.2.14"]))
+    venv.install_wheels(framework_wheel(index, "mindspore", "2.9.0", "release"))
+    env = _offline(index, tmp_path / "state")
+
+    found = codes(check_json("--python", venv.python, "--recipe", "none"), "ED110")
+    assert len(found) == 1
+    install = found[0]["fix"]["command"].split(" && ")[1]
+    assert shlex.split(install)[-2:] == ["--", "mindspore-ascend @ %s%s" % (url, wheel.name)]
+    assert found[0]["fix"]["requirements"] == ["mindspore-ascend==2.5.0"]
+
+    plan = json.loads(envdoctor("fix", "--json", "--python", venv.python, "--recipe", "none",
+                                env=env).stdout)["plan"]
+    assert plan["no_deps"] == ["mindspore-ascend @ %s%s" % (url, wheel.name)], plan
+    assert plan["remove"] == ["mindspore", "mindspore-ascend"]
+    del fetched[:]
+    applied = envdoctor("fix", "--apply", "--yes", "--python", venv.python, "--recipe", "none",
+                        env=env)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "/" + wheel.name in fetched  # from the download host, not the index folder
+    names = [l.split(" @ ")[0].split("==")[0] for l in venv.freeze().splitlines()]
+    assert [n for n in names if is_framework(n)] == ["mindspore-ascend"], names
+    after = _tree(venv)
+    assert "mindspore/_build_ascend.py" in after and "mindspore/_build_release.py" not in after
+
+
+def test_a_web_address_that_is_gone_falls_back_to_the_index(venv_factory, tmp_path,
+                                                            download_host):
+    """The address answers 404 now: the build is looked for by its pin (an index or
+    --find-links folder), and with neither, nothing is changed."""
+    from conftest import envdoctor
+
+    host, url, _ = download_host
+    wheel = framework_wheel(host, "mindspore-ascend", "2.5.0", "ascend")
+    index = tmp_path / "index"
+    venv = venv_factory("mixed-url-gone")
+    venv.pip("install", "-q", "--no-index", "--no-deps", url + wheel.name)
+    venv.install_wheels(framework_wheel(index, "mindspore", "2.9.0", "release"))
+    wheel.unlink()
+    env = _offline(index, tmp_path / "state")
+    freeze = venv.freeze()
+    refused = envdoctor("fix", "--apply", "--yes", "--python", venv.python, "--recipe", "none",
+                        env=env)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert "pip cannot fetch mindspore-ascend @ %s%s" % (url, wheel.name) in refused.stderr
+    assert venv.freeze() == freeze
+
+    framework_wheel(index, "mindspore-ascend", "2.5.0", "ascend")  # the mirror has it
+    proc = envdoctor("fix", "--json", "--python", venv.python, "--recipe", "none", env=env)
+    plan = json.loads(proc.stdout)["plan"]
+    assert plan["no_deps"] == ["mindspore-ascend==2.5.0"], plan
+    assert any("did not answer" in n and wheel.name in n for n in plan["notes"]), plan["notes"]
+
+
+def test_only_a_plain_wheel_address_is_used_for_a_reinstall():
+    """What a snapshot says a build came from reaches pip's requirements file only as one
+    plain http(s) wheel address; anything else falls back to name==version."""
+    from envdoctor.frameworks import reinstall_requirement
+    from envdoctor.snapshot import Distribution
+
+    def source(url, info="archive_info"):
+        return reinstall_requirement(Distribution("mindspore", "2.5.0", direct_url={
+            "url": url, info: {}}))
+
+    good = "https://ms-release.obs.cn-north-4.myhuaweicloud.com/2.5.0/MindSpore/unified/" \
+           "x86_64/mindspore-2.5.0-cp39-cp39-linux_x86_64.whl"
+    assert source(good) == "mindspore @ " + good
+    for bad in (good + "\n--index-url http://evil/", good.replace("/2.5.0/", "/2 5/"),
+                "file:///tmp/mindspore-2.5.0-cp39-cp39-linux_x86_64.whl",
+                "https://host/mindspore-2.5.0.tar.gz", "ftp://host/mindspore-2.5.0-py3-none-any.whl",
+                "https://host/x.whl#sha256=00", "https://host/'x.whl", "https://host/\x1b[2Jx.whl",
+                "https://host/x.whl?a=b", ""):
+        assert source(bad) == "mindspore==2.5.0", bad
+    assert source(good, "vcs_info") == "mindspore==2.5.0"
+    assert reinstall_requirement(Distribution("mindspore", "2.5.0")) == "mindspore==2.5.0"

@@ -20,7 +20,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from envdoctor.checks.context import CheckContext
 from envdoctor.findings import Evidence, Finding, Fix, Severity, finding, pip_install_command
 from envdoctor.frameworks import (FRAMEWORK_PACKAGE, framework_distributions, install_command,
-                                  install_steps, is_framework)
+                                  install_steps, is_framework, reinstall_requirement)
 from envdoctor.snapshot import Distribution, Snapshot, canonical_name
 from envdoctor.versions import parse_spec, spec_contains
 
@@ -89,15 +89,19 @@ def _reinstall(context: CheckContext, dists: Sequence[Distribution], keep: Distr
                                     verb="uninstall")
     # --no-deps: its requirements are installed already, and a resolver run could pull the
     # other framework name back in through a dependent's Requires-Dist
-    install = pip_install_command([_pin(keep)], context.python, ["--no-deps"])
+    source = reinstall_requirement(keep)
+    install = pip_install_command([source], context.python, ["--no-deps"])
     alternatives = ", ".join(_pin(d) for d in dists if d is not keep)
     return Fix(command="%s && %s" % (uninstall, install),
                text="Uninstall every one of them (each uninstall removes the files its RECORD "
                     "lists, so the shared folder is emptied), then reinstall the one you want: "
                     "here %s, which was installed on purpose (%s usually arrives as a "
-                    "dependency). To keep %s instead, reinstall that one. Install MindNLP and "
+                    "dependency)%s. To keep %s instead, reinstall that one. Install MindNLP and "
                     "other dependents with --no-deps afterwards, or pip lays `mindspore` over "
-                    "it again." % (_pin(keep), FRAMEWORK_PACKAGE, alternatives),
+                    "it again." % (_pin(keep), FRAMEWORK_PACKAGE,
+                                   "" if source == _pin(keep) else
+                                   ", from the address it was installed from",
+                                   alternatives),
                requirements=(_pin(keep),))
 
 

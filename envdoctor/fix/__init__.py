@@ -108,7 +108,7 @@ def make_plan(snapshot: Snapshot, findings: Sequence[Finding], matrix: Optional[
     request, report = _no_framework_over_framework(snapshot, request, report, plan.python,
                                                    options)
     if request.remove:
-        report = _with_framework_alone(report, request, plan.python, options)
+        request, report = _with_framework_alone(report, request, plan.python, options)
     actions = actions_from_report(snapshot, report, request)
     # Second pass: what pip moved for consistency goes to the lock's verified version.
     extra = []
@@ -240,28 +240,55 @@ def _no_framework_over_framework(snapshot: Snapshot, request: PlanRequest,
     return narrowed, combined
 
 
+def _pin_of_url(requirement: str) -> str:
+    """``name==version`` for ``name @ URL`` of a wheel (its file name says the version)."""
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    name, _, url = requirement.partition(" @ ")
+    try:
+        version = parse_wheel_filename(url.rsplit("/", 1)[-1])[1]
+    except InvalidWheelFilename:
+        return requirement
+    return "%s==%s" % (name, version) if url else requirement
+
+
 def _with_framework_alone(report: Dict[str, Any], request: PlanRequest, python: str,
-                          options: PipOptions) -> Dict[str, Any]:
+                          options: PipOptions) -> Tuple[PlanRequest, Dict[str, Any]]:
     """A mixed framework folder (ED110): ask pip whether it can fetch the one framework the
     plan installs after removing them all, and add it to the report (pip cannot dry-run an
-    uninstall; the framework goes in with --no-deps, so its wheel is all pip must find)."""
+    uninstall; the framework goes in with --no-deps, so its wheel is all pip must find). A
+    build from a web address that no longer answers is looked for by its pin instead (an
+    index, --find-links)."""
     planned = {canonical_name(e["metadata"]["name"]) for e in report.get("install", [])
                if isinstance(e.get("metadata"), dict)}
     framework = [r for r in request.no_deps if framework_name(requirement_name(r))
                  and requirement_name(r) not in planned]
     if not framework:
-        return report
+        return request, report
     try:
         alone = dry_run(python, framework, (), options, alone=True)
     except PipError as exc:  # e.g. a build from MindSpore's download host, not on the mirror
-        raise PipError("pip cannot fetch %s, the one framework the mixed mindspore/ folder "
-                       "would be reinstalled as; nothing was changed. Point pip at its wheel "
-                       "(--find-links DIR or --index-url), or reinstall it by hand as ED110's "
-                       "fix says" % ", ".join(framework), exc.result)
+        pins = [_pin_of_url(r) for r in framework]
+        alone = None
+        if pins != framework:
+            try:
+                alone = dry_run(python, pins, (), options, alone=True)
+            except PipError:
+                pass
+        if alone is None:
+            raise PipError("pip cannot fetch %s, the one framework the mixed mindspore/ folder "
+                           "would be reinstalled as; nothing was changed. Point pip at its "
+                           "wheel (--find-links DIR or --index-url), or reinstall it by hand "
+                           "as ED110's fix says" % ", ".join(framework), exc.result)
+        request = replace(request, no_deps=tuple(dict(zip(framework, pins)).get(r, r)
+                                                 for r in request.no_deps),
+                          notes=request.notes + ("%s did not answer; pip takes %s from the "
+                                                 "index instead" % (framework[0].split(" @ ")[-1],
+                                                                     ", ".join(pins)),))
     combined = dict(report)
     combined["install"] = list(report.get("install", [])) + [
         e for e in alone.get("install", []) if isinstance(e.get("metadata"), dict)]
-    return combined
+    return request, combined
 
 
 @dataclass

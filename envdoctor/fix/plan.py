@@ -16,7 +16,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 from packaging.requirements import InvalidRequirement, Requirement
 
 from envdoctor.findings import Finding, Severity
-from envdoctor.frameworks import is_framework
+from envdoctor.frameworks import is_framework, reinstall_requirement
 from envdoctor.snapshot import (Distribution, Snapshot, canonical_name, exact_pin,
                                 requirement_name)
 from envdoctor.versions import parse_version
@@ -223,6 +223,13 @@ class _Framework:
         return ("%s asks for %s, but the one framework installed is %s; %s is left to you"
                 % (finding.code, req, chosen, finding.code), False)
 
+    def source(self, pin: str) -> str:
+        """What pip installs for the reinstalled build ``pin``: the kept build from the web
+        address it came from, when it did (:func:`envdoctor.frameworks.reinstall_requirement`)."""
+        if self.keep is not None and pin == _pin_of(self.keep):
+            return reinstall_requirement(self.keep)
+        return pin
+
     def reinstall(self) -> Optional[str]:
         """Mixed folder: the one framework pin installed (with --no-deps) after the removal."""
         if self.mix is None:
@@ -286,7 +293,7 @@ def build_request(snapshot: Snapshot, findings: Sequence[Finding],
         # takes the files its RECORD lists), then the chosen one alone
         constraints.extend(_pin_of(d) for d in frame.installed)
         remove = tuple(d.name for d in sorted(frame.installed, key=lambda d: d.key))
-        no_deps = (reinstall,)
+        no_deps = (frame.source(reinstall),)
         why = "%s %s" % (frame.mix.code, frame.mix.title)
         if frame.asked_by is not None:
             reasons[requirement_name(reinstall) or reinstall] = "%s %s" % (
@@ -295,7 +302,9 @@ def build_request(snapshot: Snapshot, findings: Sequence[Finding],
             reasons.setdefault(dist.key, why)
         reasons.setdefault(requirement_name(reinstall) or reinstall, why)
         notes.insert(0, "removes %s (they share one mindspore/ folder), then installs %s "
-                     "alone with --no-deps" % (" and ".join(remove), reinstall))
+                     "alone with --no-deps%s" % (" and ".join(remove), reinstall, "" if
+                                                 no_deps[0] == reinstall else
+                                                 ", from " + no_deps[0].split(" @ ", 1)[1]))
     else:
         for dist in frame.installed:
             if dist.key in frame.fixed:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
-from packaging.utils import canonicalize_name
 
 from envdoctor.findings import pip_install_command
 from envdoctor.recipes import Recipe
+from envdoctor.snapshot import canonical_name, requirement_name
 
 if TYPE_CHECKING:
     from envdoctor.fix import ApplyResult, Plan
@@ -54,9 +54,9 @@ def plan_lines(plan: Plan, recipe: Optional[Recipe]) -> List[str]:
             lines.append("  %s needs a step pip cannot take: %s" % (f.code, f.fix.text))
     if plan.actions:
         # what installs with --no-deps (MindNLP beside mindspore-dev) goes last, on its own
-        alone = {canonicalize_name(r.split("==", 1)[0]) for r in plan.request.no_deps}
+        alone = {requirement_name(r) for r in plan.request.no_deps}
         exact = ["%s==%s" % (a.name, a.after) for a in plan.actions
-                 if canonicalize_name(a.name) not in alone and a.after is not None]
+                 if canonical_name(a.name) not in alone and a.after is not None]
         steps = [pip_install_command(exact, plan.python)] if exact else []
         if plan.request.remove:  # after the rest, before the framework goes in alone
             steps.append(pip_install_command(list(plan.request.remove), plan.python, ["-y"],
