@@ -76,7 +76,9 @@ def emit(lines: Sequence[Line], stream: Optional[TextIO] = None) -> None:
         stream.flush()
         return
 
-    console = Console(file=stream, highlight=False, soft_wrap=True)
+    # colour is decided above (FORCE_COLOR, NO_COLOR, a terminal); rich before 12 would
+    # decide again and drop it under FORCE_COLOR
+    console = Console(file=stream, highlight=False, soft_wrap=True, force_terminal=True)
     for line in lines:
         text = Text()
         for chunk, style in line:

@@ -159,6 +159,22 @@ def test_requirements_file_of_a_lab(broken_venv, tmp_path):
     assert proc.returncode == 2 and "requirements file" in proc.stderr
 
 
+@pytest.mark.parametrize("line, hint", [
+    # pip-api says "Invalid requirement", or with an older vendored packaging envdoctor does
+    ("numpy==1.0\\nfoo>=1", "requirement"),
+    ("numpy=1.0", "Did you mean =="),
+    ("numpy >= 1.0 garbage", "numpy"),
+])
+def test_a_bad_requirements_line_names_its_file_and_line(tmp_path, line, hint):
+    lab = tmp_path / "requirements.txt"
+    lab.write_text("# the lab\n-r base.txt\nsix\n%s\n" % line)
+    (tmp_path / "base.txt").write_text("packaging\n")
+    proc = envdoctor("check", "--recipe", "none", "-r", str(lab))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "%s, line 4" % lab in proc.stderr and hint in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1, proc.stderr
+
+
 def test_every_code_in_the_source_is_documented():
     """`envdoctor explain CODE` must know every code any module can emit."""
     import re

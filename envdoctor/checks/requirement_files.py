@@ -1,14 +1,16 @@
 """A lab's own requirements files (``check --requirements FILE``): each line against what is
 installed, with its markers evaluated for the target interpreter."""
 
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 from packaging.markers import Marker
-from packaging.specifiers import SpecifierSet
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 
 from envdoctor.checks.context import CheckContext
 from envdoctor.errors import EnvdoctorError
 from envdoctor.findings import Evidence, Finding, Fix, finding, pip_install_command
+from envdoctor.safety import valid_distribution_name
 from envdoctor.versions import format_spec, spec_contains
 
 __all__ = ["check", "load_requirement_files", "RequirementLine"]
@@ -17,7 +19,8 @@ RequirementLine = Tuple[str, str, str, str]  # (file, name, specifier, marker)
 
 
 def load_requirement_files(paths: List[str]) -> Tuple[RequirementLine, ...]:
-    """Parse requirements files with pip's own rules (pip-api): -r includes, -c, options."""
+    """Parse requirements files with pip's own rules (pip-api): -r includes, -c, options.
+    A line that is not a requirement is an error naming its file and line."""
     import pip_api
 
     out = []
@@ -25,12 +28,54 @@ def load_requirement_files(paths: List[str]) -> Tuple[RequirementLine, ...]:
         try:
             parsed = pip_api.parse_requirements(path)
         except Exception as exc:  # pip-api raises its own error types for bad files
-            raise EnvdoctorError("cannot read requirements file %s: %s" % (path, exc))
+            # (its message may carry a formatted traceback: the user needs the first lines)
+            why = str(exc).split("\nTraceback", 1)[0].strip().replace("\n", " ")
+            raise EnvdoctorError("cannot read requirements file %s: %s" % (
+                _where(path, None), why)) from exc
         for name, req in parsed.items():
             marker = getattr(req, "marker", None)
-            out.append((path, str(getattr(req, "name", name)),
-                        str(getattr(req, "specifier", "") or ""), str(marker) if marker else ""))
+            line = (path, str(getattr(req, "name", name)),
+                    str(getattr(req, "specifier", "") or ""), str(marker) if marker else "")
+            if not _valid(line[1], line[2]):
+                # old pip-api releases vendor a packaging that takes any text as a "legacy"
+                # version range: such a line would reach the printed pip commands
+                raise EnvdoctorError("cannot read requirements file %s: '%s' is not a "
+                                     "requirement" % (_where(path, line[1]),
+                                                      line[1] + line[2]))
+            out.append(line)
     return tuple(out)
+
+
+def _valid(name: str, spec_text: str) -> bool:
+    try:
+        spec = SpecifierSet(spec_text)
+    except InvalidSpecifier:
+        return False
+    # packaging < 22 lets anything through as a LegacySpecifier
+    return valid_distribution_name(name) and all(type(s) is Specifier for s in spec)
+
+
+def _where(path: str, name: Optional[str]) -> str:
+    """``path, line N`` of the first line that is not a requirement (or names ``name`` with
+    a range that is not one); ``path`` alone when none is found (an included file, say)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            lines = handle.read().splitlines()
+    except OSError:
+        return path
+    for number, raw in enumerate(lines, 1):
+        text = raw.split(" #", 1)[0].strip()
+        if not text or text.startswith(("#", "-", ".", "/")) or "://" in text \
+                or text.endswith("\\"):
+            continue
+        text = text.split(" --", 1)[0].strip()
+        try:
+            req = Requirement(text)
+        except InvalidRequirement:
+            return "%s, line %d" % (path, number)
+        if req.name == name and not _valid(req.name, str(req.specifier)):
+            return "%s, line %d" % (path, number)
+    return path
 
 
 def check(context: CheckContext) -> List[Finding]:
