@@ -247,9 +247,9 @@ def _pin_of_url(requirement: str) -> str:
     name, _, url = requirement.partition(" @ ")
     try:
         version = parse_wheel_filename(url.rsplit("/", 1)[-1])[1]
-    except InvalidWheelFilename:
+    except InvalidWheelFilename:  # not a wheel's address (or no address at all)
         return requirement
-    return "%s==%s" % (name, version) if url else requirement
+    return "%s==%s" % (name, version)
 
 
 def _with_framework_alone(report: Dict[str, Any], request: PlanRequest, python: str,
@@ -283,7 +283,7 @@ def _with_framework_alone(report: Dict[str, Any], request: PlanRequest, python: 
         request = replace(request, no_deps=tuple(dict(zip(framework, pins)).get(r, r)
                                                  for r in request.no_deps),
                           notes=request.notes + ("%s did not answer; pip takes %s from the "
-                                                 "index instead" % (framework[0].split(" @ ")[-1],
+                                                 "index or --find-links instead" % (framework[0].split(" @ ")[-1],
                                                                      ", ".join(pins)),))
     combined = dict(report)
     combined["install"] = list(report.get("install", [])) + [

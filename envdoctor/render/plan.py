@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
-
 from envdoctor.findings import pip_install_command
 from envdoctor.recipes import Recipe
 from envdoctor.snapshot import canonical_name, requirement_name

@@ -29,8 +29,9 @@ from envdoctor.verify.evidence import (Outcome, check_failures, check_signature,
                                        pip_signature, read_outcome, smoke_signature,
                                        trim_check, write_meta)
 
-__all__ = ["Settings", "self_command", "find_python", "find_uv", "preflight", "space_needed", "run_combo", "run_all",
-           "describe_plan", "harvest_candidates", "big_pins", "recipe_argument"]
+__all__ = ["Settings", "self_command", "find_python", "find_uv", "preflight", "space_needed",
+           "run_combo", "run_all", "describe_plan", "harvest_candidates", "big_pins",
+           "recipe_argument"]
 
 MIN_FREE_BYTES = 6 * 1024 ** 3  # a MindSpore venv takes about 2.5 GB, its downloads more
 # a combination that can only take named small wheels from a local folder
