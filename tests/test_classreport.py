@@ -131,6 +131,44 @@ def test_unreadable_inputs_and_exit_codes(tmp_path):
     assert envdoctor("report").returncode == 2  # no files: a usage error
 
 
+def test_text_on_a_terminal_html_in_a_pipe(classroom, tmp_path):
+    """The same numbers as text (--text, or stdout a terminal without -o); a pipe still gets
+    the page, so `report ... > class.html` keeps working."""
+    import pty
+    import sys
+
+    from conftest import ROOT
+
+    folder, _ = classroom
+    proc = envdoctor("report", str(folder), "--recipe", "none", "--text")
+    assert proc.returncode == 0, proc.stderr
+    assert "5 environments" in proc.stdout and "healthy 1 | broken 3 | unreadable 1" in proc.stdout
+    assert re.search(r"x ED101  2/4 +transformers 4\.35\.0 requires", proc.stdout), proc.stdout
+    assert "eve<b>.json" in proc.stdout and "<html" not in proc.stdout
+    piped = envdoctor("report", str(folder), "--recipe", "none")
+    assert piped.stdout.startswith("<!DOCTYPE html>")
+    assert envdoctor("report", str(folder), "--text", "--json").returncode == 2
+
+    main, secondary = pty.openpty()
+    child = subprocess.Popen([sys.executable, "-m", "envdoctor", "report", str(folder),
+                              "--recipe", "none"], stdout=secondary, stderr=subprocess.PIPE,
+                             cwd=ROOT, env=dict(os.environ, NO_COLOR="1"))
+    os.close(secondary)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(main)
+    assert child.wait(timeout=120) == 0, child.stderr.read()
+    text = out.decode("utf-8", "replace")
+    assert "healthy 1 | broken 3 | unreadable 1" in text and "<html" not in text
+
+
 def _chromium():
     for name in ("chromium", "chromium-browser", "google-chrome"):
         found = shutil.which(name)

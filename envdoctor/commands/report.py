@@ -22,9 +22,16 @@ def register(sub: Any) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE",
                         help="snapshot or check JSON files; a folder means its *.json files")
     parser.add_argument("-o", "--output", metavar="FILE",
-                        help="write the HTML page here (default: stdout, unless --json)")
-    parser.add_argument("--json", action="store_true",
-                        help="print the numbers as JSON on stdout")
+                        help="write the HTML page here (default: stdout, unless --json or "
+                             "--text; on a terminal, the text)")
+    shown = parser.add_mutually_exclusive_group()
+    shown.add_argument("--json", action="store_true",
+                       help="print the numbers as JSON on stdout")
+    shown.add_argument("--text", action="store_true",
+                       help="print the report as text on stdout (what a terminal gets "
+                            "without -o)")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="text: each environment's findings under it")
     parser.add_argument("--recipe", metavar="NAME",
                         help="lab recipe to check the snapshots against (default: each "
                              "snapshot's newest lab for its Python; 'none' to skip)")
@@ -49,7 +56,9 @@ def run(args: argparse.Namespace) -> int:
     paths = expand_inputs(args.files)
     report = build_class_report(paths, args.recipe, args.matrix)
     data = report.to_dict()
-    if args.output or not args.json:
+    # a page of HTML is no use on a terminal: it gets the text unless the page goes to a file
+    text = args.text or (not args.json and not args.output and sys.stdout.isatty())
+    if args.output or not (args.json or text):
         page = render_class_html(data, title=args.title)
         if args.output:
             try:
@@ -59,6 +68,11 @@ def run(args: argparse.Namespace) -> int:
                 raise EnvdoctorError("cannot write %s: %s" % (args.output, exc.strerror or exc))
         else:
             sys.stdout.write(page)
+    if text:
+        from envdoctor.console import emit
+        from envdoctor.render.class_text import class_text_lines
+
+        emit(class_text_lines(data, title=args.title, verbose=args.verbose))
     if args.json:
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
     if args.output:
