@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Sequence, Tuple
 
+from envdoctor.render.class_text import short_list
 from envdoctor.render.html import esc
 
 __all__ = ["render_class_html"]
@@ -171,11 +172,8 @@ def _findings_cell(env: Dict[str, Any]) -> str:
                    for f in env["findings"])
 
 
-def _names(names: Sequence[str], limit: int = 6) -> str:
-    shown = ", ".join(_e(n) for n in names[:limit])
-    if len(names) > limit:
-        shown += " and %d more" % (len(names) - limit)
-    return shown
+def _names(names: Sequence[str]) -> str:
+    return _e(short_list(names))
 
 
 def render_class_html(data: Dict[str, Any], title: str = "envdoctor class report") -> str:

@@ -5,7 +5,7 @@ from typing import Any, Dict, List, Sequence
 
 from envdoctor.render.text import Line
 
-__all__ = ["class_text_lines"]
+__all__ = ["class_text_lines", "short_list"]
 
 _MARKS = {"error": ("x", "bold red"), "warning": ("!", "bold yellow"), "info": ("i", "cyan")}
 _STATUS = {"healthy": ("ok", "bold green"), "broken": ("x", "bold red"),
@@ -16,7 +16,8 @@ def _share(n: int, total: int) -> str:
     return "%d/%d" % (n, total)
 
 
-def _names(names: Sequence[str], limit: int = 6) -> str:
+def short_list(names: Sequence[str], limit: int = 6) -> str:
+    """``a, b, c and 4 more``: who has a cause or needs a fix (the page shows the same)."""
     shown = ", ".join(names[:limit])
     return shown + (" and %d more" % (len(names) - limit) if len(names) > limit else "")
 
@@ -56,7 +57,7 @@ def class_text_lines(data: Dict[str, Any], title: str = "envdoctor class report"
         lines.append([("  %s " % mark, style), (cause["code"], "bold"),
                       ("  %-6s" % _share(cause["count"], readable), ""),
                       (cause["title"], ""), (rule, "dim")])
-        lines.append([("        ", ""), (_names(cause["environments"]), "dim")])
+        lines.append([("        ", ""), (short_list(cause["environments"]), "dim")])
     if not data["causes"]:
         lines.append([("  ok ", "bold green"), ("no errors or warnings in any environment", "")])
     lines += [[], [("Fixes, most common first", "bold"),
