@@ -283,6 +283,13 @@ def test_prune_deletes_only_what_nothing_needs(tmp_path, evil):
     os.symlink(str(elsewhere), str(root / "20261201-060000-000006"))
     listed = envdoctor("rollback", "--list", env={"ENVDOCTOR_STATE_DIR": str(state)})
     assert listed.stdout.count(" KB ") == 5, listed.stdout  # each one's size is shown
+    data = json.loads(envdoctor("rollback", "--list", "--json",
+                                env={"ENVDOCTOR_STATE_DIR": str(state)}).stdout)
+    assert [(t["id"], t["status"]) for t in data["transactions"]][:5] == [
+        (tid, status) for tid, (_, status) in sorted(made.items())]
+    assert all(t["bytes"] >= 4096 for t in data["transactions"][:5])
+    assert envdoctor("rollback", "--json", env={"ENVDOCTOR_STATE_DIR": str(state)}
+                     ).returncode == 2
     proc = envdoctor("rollback", "--prune", env={"ENVDOCTOR_STATE_DIR": str(state)})
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert sorted(os.listdir(str(root))) == ["20261201-020000-000002", "20261201-040000-000004",

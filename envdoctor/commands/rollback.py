@@ -6,6 +6,7 @@ successful fix that a later change built on is refused unless ``--force``.
 """
 
 import argparse
+import json
 import os
 import sys
 from typing import Any, List
@@ -23,6 +24,9 @@ def register(sub: Any) -> None:
     parser.add_argument("id", nargs="?", help="transaction id (default: the latest one of "
                                               "the environment)")
     parser.add_argument("--list", action="store_true", help="list the saved transactions")
+    parser.add_argument("--json", action="store_true",
+                        help="with --list: the transactions as JSON (id, status, python, "
+                             "created, bytes, folder)")
     parser.add_argument("--python", metavar="PATH",
                         help="only transactions of this interpreter (needed when several "
                              "environments have some)")
@@ -96,6 +100,14 @@ def run(args: argparse.Namespace) -> int:
     txs = list_transactions()
     if args.python:
         txs = [t for t in txs if _same_python(t.journal.get("python"), args.python)]
+    if args.json and not args.list:
+        raise UsageError("--json goes with --list")
+    if args.list and args.json:
+        sys.stdout.write(json.dumps({"state_dir": state_dir(), "transactions": [
+            {"id": t.id, "status": t.journal.get("status"), "python": t.journal.get("python"),
+             "created": t.journal.get("created"), "bytes": folder_bytes(t.folder),
+             "folder": t.folder} for t in txs]}, indent=2) + "\n")
+        return EXIT_OK
     if args.list:
         if not txs:
             sys.stdout.write("no saved fixes in %s\n" % safe_text(state_dir()))
