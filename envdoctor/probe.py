@@ -12,7 +12,8 @@ from envdoctor.subproc import describe_exit, start_child
 
 from envdoctor.errors import EnvdoctorError
 
-__all__ = ["ProbeError", "probe_script", "probe", "start_probe", "PendingProbe", "DEFAULT_TIMEOUT"]
+__all__ = ["ProbeError", "probe_script", "probe", "start_probe", "PendingProbe", "too_old",
+           "DEFAULT_TIMEOUT"]
 
 DEFAULT_TIMEOUT = 30.0
 OUTPUT_LIMIT = 64 * 1024  # bytes of the target's stdout and of its stderr kept, each
@@ -85,6 +86,9 @@ class PendingProbe:
                 "raise --timeout if it is just slow" % (target, timeout)
             )
         if result.returncode != 0:
+            old = too_old(target, timeout)
+            if old is not None:
+                raise ProbeError(old)
             tail = (result.stderr or result.stdout).strip().splitlines()[-5:]
             raise ProbeError(
                 "the target interpreter %s failed to run the probe (%s)%s"
@@ -104,6 +108,25 @@ class PendingProbe:
             return Snapshot.from_dict(data)
         except SnapshotError as exc:
             raise ProbeError(str(exc)) from exc
+
+
+def too_old(target: str, timeout: float) -> Optional[str]:
+    """What to say when a probe failed because the target is a Python older than the probes
+    run on (Python 2.7: old images' ``python``); None when it is not. Asked only after a
+    failure, so a check that works pays nothing for it."""
+    from envdoctor.subproc import run_child
+
+    asked = run_child([target, "-c", "import sys; sys.stdout.write('%d.%d' % "
+                                     "sys.version_info[:2])"], timeout=min(timeout, 30.0))
+    text = (asked.stdout or "").strip() if asked.ok else ""
+    parts = text.split(".")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        return None
+    if (int(parts[0]), int(parts[1])) >= (3, 6):
+        return None
+    return ("the target interpreter %s is Python %s; envdoctor checks Python 3 lab "
+            "environments (MindSpore needs Python 3.7 or newer). Point --python at the lab's "
+            "Python 3 (its venv's bin/python, or python3)" % (target, text))
 
 
 def _read_snapshot_file(path: str) -> Optional[str]:

@@ -107,6 +107,35 @@ def test_target_that_exits_with_error(tmp_path):
     assert "init_fs_encoding" in proc.stderr and "exit status 1" in proc.stderr
 
 
+def _answers_version(tmp_path, name, version):
+    """A target that answers the version question as ``version`` and fails the probe the
+    way Python 2.7 does (the probe's relative import)."""
+    return _script(tmp_path, name, 'if [ "$1" = "-c" ]; then printf %s; exit 0; fi\n'
+                   "echo 'ValueError: Attempted relative import in non-package' >&2; exit 1"
+                   % version)
+
+
+@pytest.mark.parametrize("command", ["check", "snapshot", "smoke"])
+def test_a_python_2_target_is_named_as_such(tmp_path, command):
+    proc = envdoctor(command, "--python", _answers_version(tmp_path, "old", "2.7"))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "is Python 2.7" in proc.stderr and "Point --python at the lab's Python 3" in \
+        proc.stderr
+    assert "relative import" not in proc.stderr and "Traceback" not in proc.stderr
+    # a Python 3 that fails the probe keeps the probe's own words
+    failing = envdoctor(command, "--python", _answers_version(tmp_path, "new", "3.9"))
+    assert failing.returncode == 2 and "relative import" in failing.stderr
+    assert "is Python" not in failing.stderr
+
+
+def test_a_real_python_2_target():
+    python = pyenv_python("2.7")
+    if python is None:
+        pytest.skip("no Python 2.7 here")
+    proc = envdoctor("check", "--python", python)
+    assert proc.returncode == 2 and "is Python 2.7" in proc.stderr, proc.stderr
+
+
 def test_target_that_hangs_is_killed_within_the_timeout(tmp_path):
     # The child starts a grandchild that keeps the pipes open: both must go.
     python = _script(tmp_path, "hang", "sleep 300 & sleep 300")

@@ -19,7 +19,7 @@ import time
 from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Tuple
 
 from envdoctor.errors import EnvdoctorError
-from envdoctor.probe import probe_script, resolve_python
+from envdoctor.probe import probe_script, resolve_python, too_old
 from envdoctor.smoke.corpus import DEFAULT_SEED, make_corpus
 from envdoctor.smoke.hints import explain, relevant_lines
 from envdoctor.smoke.result import Stage, SmokeResult
@@ -194,6 +194,9 @@ def _no_hello(target: str, child: _Child, returncode: Optional[int], timed_out: 
     if timed_out:
         why = "did not start within %.0f s" % timeout
     else:
+        old = too_old(target, timeout)
+        if old is not None:
+            return old
         why = "ended (%s) before the smoke script could start" % describe_exit(returncode)
     message = "the target interpreter %s %s; is it a Python 3.7+ interpreter?" % (target, why)
     if tail:
