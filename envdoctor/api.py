@@ -24,7 +24,8 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import (TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Optional, Sequence,
+                    Tuple, Union)
 
 from envdoctor.errors import UsageError
 from envdoctor.probe import DEFAULT_TIMEOUT, start_probe
@@ -44,8 +45,8 @@ if TYPE_CHECKING:
     from envdoctor.report import Report
     from envdoctor.smoke.result import SmokeResult
 
-__all__ = ["Progress", "FixPlan", "Target", "diagnose", "take_snapshot", "take_target",
-           "choose_recipe",
+__all__ = ["Progress", "FixPlan", "Target", "diagnose", "ignore_codes", "take_snapshot",
+           "take_target", "choose_recipe",
            "deep_check", "smoke_train", "plan_fix", "apply_fix", "explain",
            "DEEP_TIMEOUT", "VERIFY_DEEP_TIMEOUT"]
 
@@ -180,8 +181,8 @@ def diagnose(target: Target = None, *, lab: object = None,
              recipe: Union[None, str, Recipe] = None, deep: bool = False, smoke: bool = False,
              requirement_files: Sequence[str] = (), matrix_file: Optional[str] = None,
              strict: bool = False, timeout: float = DEFAULT_TIMEOUT,
-             deep_timeout: float = DEEP_TIMEOUT, progress: Optional[Progress] = None
-             ) -> Report:
+             deep_timeout: float = DEEP_TIMEOUT, progress: Optional[Progress] = None,
+             ignore: Iterable[str] = ()) -> Report:
     """Check an environment: ``envdoctor check``.
 
     ``target``: see :data:`Target`. ``recipe``: a lab's name, a recipe file, ``"none"``, or
@@ -191,9 +192,11 @@ def diagnose(target: Target = None, *, lab: object = None,
     judged line by line. ``lab``: the lab itself (a notebook, script, requirements file or
     folder, or a :class:`envdoctor.lab.Lab` already read): its imports, install lines and device
     are checked, ``deep`` imports its own import statements in order, and no bundled recipe is
-    chosen unless ``recipe`` names one."""
+    chosen unless ``recipe`` names one. ``ignore``: finding codes left out of the verdict (a course that
+    accepts them); they stay in :attr:`Report.ignored`."""
     started = time.time()
     progress = progress or _QUIET
+    ignored_codes = ignore_codes(ignore)  # a typo is a usage error before any work
     lab = _read_lab(lab)
     if lab is not None and recipe is None:
         recipe = "none"  # the lab's own files say what it needs, not a bundled recipe
@@ -227,9 +230,27 @@ def diagnose(target: Target = None, *, lab: object = None,
     if isinstance(recipe, str) and recipe.lower() == "none":
         # "no recipe applies" says nothing when none was asked for
         findings = [f for f in findings if f.code != "ED305"]
-    return Report(snapshot, tuple(findings), chosen, strict=strict, source=source,
-                  seconds=time.time() - started, devices=devices, device_error=device_error,
-                  context=context)
+    ignored = tuple(f for f in findings if f.code in ignored_codes)
+    return Report(snapshot, tuple(f for f in findings if f.code not in ignored_codes), chosen,
+                  strict=strict, source=source, seconds=time.time() - started,
+                  devices=devices, device_error=device_error, context=context,
+                  ignored=ignored)
+
+
+def ignore_codes(codes: Iterable[str]) -> FrozenSet[str]:
+    """``--ignore`` values (``ED820`` or ``ED820,ED112``) as known finding codes; an unknown
+    one is a usage error naming it."""
+    from envdoctor.findings import CODES
+
+    out = set()
+    for value in codes:
+        for code in str(value).replace(",", " ").split():
+            code = code.upper()
+            if code not in CODES:
+                raise UsageError("--ignore %s: no such finding code (`envdoctor explain CODE` "
+                                 "documents each one)" % code)
+            out.add(code)
+    return frozenset(out)
 
 
 # -- fix --------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ scripts, nothing fetched).
 
 import os
 import time
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from envdoctor import __version__
 from envdoctor.findings import pip_install_command
@@ -61,7 +61,8 @@ def _fix_key(finding: Dict[str, Any]) -> Optional[str]:
     return str(fix["text"]) if fix.get("text") else None
 
 
-def _entry(path: str, kind: str, check: Dict[str, Any]) -> Dict[str, Any]:
+def _entry(path: str, kind: str, check: Dict[str, Any],
+           ignore: FrozenSet[str] = frozenset()) -> Dict[str, Any]:
     env = check.get("environment") or {}
     raw = check.get("findings")
     if not isinstance(raw, list) or not all(isinstance(f, dict) and "code" in f for f in raw):
@@ -69,7 +70,7 @@ def _entry(path: str, kind: str, check: Dict[str, Any]) -> Dict[str, Any]:
     findings = []
     for f in raw:
         severity = str(f.get("severity", "error"))
-        if severity == "info":
+        if severity == "info" or str(f["code"]) in ignore:  # (a saved check JSON's too)
             continue
         findings.append({"code": str(f["code"]), "severity": severity,
                          "title": str(f.get("title", "")), "rule": _rule_id(f),
@@ -89,9 +90,10 @@ def _entry(path: str, kind: str, check: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def read_entry(path: str, recipe: Optional[str] = None,
-               matrix_file: Optional[str] = None) -> Dict[str, Any]:
+               matrix_file: Optional[str] = None,
+               ignore: FrozenSet[str] = frozenset()) -> Dict[str, Any]:
     """One student's environment as a row of the class report (status: healthy, broken or
-    unreadable)."""
+    unreadable); findings with an ``ignore`` code are left out."""
     from envdoctor.api import diagnose
     from envdoctor.report import REPORT_SCHEMA
     from envdoctor.snapshot import Snapshot, SnapshotError
@@ -107,7 +109,7 @@ def read_entry(path: str, recipe: Optional[str] = None,
         if not isinstance(schema, int) or schema > REPORT_SCHEMA:
             return _unreadable(path, "check JSON schema %r is newer than this envdoctor "
                                      "understands (%d)" % (schema, REPORT_SCHEMA))
-        return _entry(path, "check", data)
+        return _entry(path, "check", data, ignore)
     if "distributions" not in data:
         return _unreadable(path, "not an envdoctor snapshot or check JSON")
     try:
@@ -115,20 +117,21 @@ def read_entry(path: str, recipe: Optional[str] = None,
     except SnapshotError as exc:
         return _unreadable(path, str(exc))
     try:
-        report = diagnose(snapshot, recipe=recipe, matrix_file=matrix_file)
+        report = diagnose(snapshot, recipe=recipe, matrix_file=matrix_file, ignore=ignore)
     except Exception as exc:  # one odd snapshot must not lose the whole class
         return _unreadable(path, "envdoctor could not check it: %s: %s"
                            % (type(exc).__name__, exc))
-    return _entry(path, "snapshot", report.to_dict(include_snapshot=False))
+    return _entry(path, "snapshot", report.to_dict(include_snapshot=False), ignore)
 
 
 class ClassReport:
     """The entries and what they add up to."""
 
     def __init__(self, environments: List[Dict[str, Any]], recipe: Optional[str] = None,
-                 generated: Optional[str] = None) -> None:
+                 generated: Optional[str] = None, ignored: Iterable[str] = ()) -> None:
         self.environments = environments
         self.recipe = recipe
+        self.ignored = sorted(ignored)  # codes left out of every environment's findings
         self.generated = generated or time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
 
     def count(self, status: str) -> int:
@@ -181,7 +184,8 @@ class ClassReport:
 
     def to_dict(self) -> Dict[str, Any]:
         return {"envdoctor": __version__, "kind": KIND, "generated": self.generated,
-                "recipe": self.recipe, "total": len(self.environments),
+                "recipe": self.recipe, "ignored": list(self.ignored),
+                "total": len(self.environments),
                 "healthy": self.count("healthy"), "broken": self.count("broken"),
                 "unreadable": self.count("unreadable"), "causes": self.causes(),
                 "fixes": self.fixes(), "environments": self.environments}
@@ -189,5 +193,12 @@ class ClassReport:
 
 def build_class_report(paths: Sequence[str], recipe: Optional[str] = None,
                        matrix_file: Optional[str] = None,
-                       generated: Optional[str] = None) -> ClassReport:
-    return ClassReport([read_entry(p, recipe, matrix_file) for p in paths], recipe, generated)
+                       generated: Optional[str] = None,
+                       ignore: Sequence[str] = ()) -> ClassReport:
+    """``ignore``: finding codes the course accepts (``report --ignore``), left out of every
+    environment, snapshots and saved check JSONs alike."""
+    from envdoctor.api import ignore_codes
+
+    codes = ignore_codes(ignore)
+    return ClassReport([read_entry(p, recipe, matrix_file, codes) for p in paths], recipe,
+                       generated, codes)

@@ -10,7 +10,7 @@ import argparse
 import os
 import shlex
 import sys
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 from envdoctor.api import apply_fix, diagnose, plan_fix
 from envdoctor.errors import EXIT_ERROR, EnvdoctorError, UsageError
@@ -187,7 +187,8 @@ def _apply_fix(report: Any, progress: Progress) -> Dict[str, Any]:
 def prelab(recipe: Optional[str] = None, python: Optional[str] = None, deep: bool = False,
            fix: bool = False, verbose: bool = False, strict: bool = False,
            timeout: float = 30.0, deep_timeout: float = 180.0, matrix: Optional[str] = None,
-           quiet: bool = False, lab: Optional[str] = None) -> PrelabResult:
+           quiet: bool = False, lab: Optional[str] = None,
+           ignore: Sequence[str] = ()) -> PrelabResult:
     """Check (and with ``fix=True`` fix) an environment for a lab; returns a
     :class:`PrelabResult` that a notebook shows as HTML.
 
@@ -197,7 +198,8 @@ def prelab(recipe: Optional[str] = None, python: Optional[str] = None, deep: boo
     also import the lab's modules in child processes. ``fix``: apply the fix like
     ``envdoctor fix --apply --yes`` (progress is printed unless ``quiet``). ``lab``: the
     lab's notebook, script or folder to check against; without it and without ``recipe``,
-    the notebook this kernel runs (when Jupyter or VS Code says which). Never prompts.
+    the notebook this kernel runs (when Jupyter or VS Code says which). ``ignore``: finding
+    codes left out of the verdict (``envdoctor check --ignore``). Never prompts.
     """
     say = _Say(quiet)
     target = python or sys.executable
@@ -208,7 +210,7 @@ def prelab(recipe: Optional[str] = None, python: Optional[str] = None, deep: boo
     try:
         report = diagnose(target, lab=lab, recipe=recipe, deep=deep, matrix_file=matrix,
                           strict=strict, timeout=timeout, deep_timeout=deep_timeout,
-                          progress=say)
+                          progress=say, ignore=ignore)
         in_kernel = _same_environment(report.snapshot.interpreter.prefix)
         outcome = None
         if fix and report.summary()["errors"]:
@@ -218,7 +220,7 @@ def prelab(recipe: Optional[str] = None, python: Optional[str] = None, deep: boo
                     "Restart any kernel or program that uses %s so it imports the new versions."
                     % report.snapshot.interpreter.executable)
             report = diagnose(target, lab=lab, recipe=recipe, matrix_file=matrix,
-                              strict=strict, timeout=timeout)
+                              strict=strict, timeout=timeout, ignore=ignore)
         elif fix:
             outcome = {"ok": True, "headline": "Nothing to fix:",
                        "message": "envdoctor check finds no errors.", "actions": []}
@@ -300,7 +302,7 @@ def envdoctor_magic(line: str) -> Optional[PrelabResult]:
         return prelab(args.recipe or args.recipe_pos, python=args.python, deep=args.deep,
                       fix=args.fix, verbose=args.verbose, strict=args.strict,
                       timeout=args.timeout, deep_timeout=args.deep_timeout,
-                      matrix=args.matrix, lab=args.lab)
+                      matrix=args.matrix, lab=args.lab, ignore=args.ignore)
     if argv[0] in ("help", "-h", "--help"):
         sys.stdout.write(MAGIC_USAGE)
         return None

@@ -41,4 +41,7 @@ def add_check_options(parser: argparse.ArgumentParser) -> None:
                              "statements are imported in order")
     parser.add_argument("--matrix", metavar="PATH", help="compatibility matrix file to use")
     parser.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+    parser.add_argument("--ignore", metavar="CODE", action="append", default=[],
+                        help="leave findings with this code out of the verdict (repeatable, "
+                             "or ED820,ED112); they are still listed as ignored")
     parser.add_argument("-v", "--verbose", action="store_true", help="show info findings in full")

@@ -67,6 +67,8 @@ class Report:
     # The CheckContext the findings came from (matrix, recipe, -r lines): plan_fix judges
     # the fixed environment by the same rules.
     context: Optional[CheckContext] = field(default=None, compare=False, repr=False)
+    # findings whose codes were left out of the verdict (--ignore): shown, not counted
+    ignored: Tuple[Finding, ...] = ()
 
     def __post_init__(self) -> None:
         if self.devices is None and self.device_error is None:
@@ -163,6 +165,7 @@ class Report:
             "verdict": verdict,
             "exit_code": code,
             "strict": self.strict,
+            "ignored": len(self.ignored),
             "fix_command": self.combined_fix(),
             "seconds": round(self.seconds, 3) if self.seconds is not None else None,
         }
@@ -175,6 +178,7 @@ class Report:
             "environment": self.environment(),
             "recipe": self.recipe.to_dict() if self.recipe else None,
             "findings": [f.to_dict() for f in self.findings],
+            "ignored": [f.to_dict() for f in self.ignored],
             "summary": self.summary(),
         }  # type: Dict[str, Any]
         if include_snapshot:

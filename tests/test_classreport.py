@@ -169,6 +169,19 @@ def test_text_on_a_terminal_html_in_a_pipe(classroom, tmp_path):
     assert "healthy 1 | broken 3 | unreadable 1" in text and "<html" not in text
 
 
+def test_ignore_leaves_a_cause_out_of_every_environment(classroom, tmp_path):
+    """--ignore ED101: ben (a snapshot) and cleo (a saved check JSON) are healthy then."""
+    folder, files = classroom
+    data, page = _report(files, tmp_path / "class.html", "--ignore", "ED101")
+    assert data["ignored"] == ["ED101"]
+    assert (data["healthy"], data["broken"], data["unreadable"]) == (3, 1, 1)
+    assert [c["code"] for c in data["causes"]] == ["ED102"]
+    assert "ignoring ED101 (--ignore)" in page
+    text = envdoctor("report", str(folder), "--recipe", "none", "--text", "--ignore", "ED101")
+    assert "healthy 3 | broken 1 | unreadable 1  (ignoring ED101)" in text.stdout
+    assert envdoctor("report", str(folder), "--ignore", "nope").returncode == 2
+
+
 def _chromium():
     for name in ("chromium", "chromium-browser", "google-chrome"):
         found = shutil.which(name)

@@ -175,6 +175,22 @@ def test_a_bad_requirements_line_names_its_file_and_line(tmp_path, line, hint):
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1, proc.stderr
 
 
+def test_ignore_leaves_a_code_out_of_the_verdict(broken_venv):
+    """A course that accepts a finding: --ignore takes it out of the verdict and the exit
+    code, and says so; an unknown code is a usage error."""
+    base = ("check", "--python", broken_venv.python, "--recipe", "none")
+    data = check_json(*base[1:], "--ignore", "ed101")
+    assert [f["code"] for f in data["ignored"]] == ["ED101"]
+    assert "ED101" not in [f["code"] for f in data["findings"]]
+    assert data["summary"]["ignored"] == 1 and data["summary"]["errors"] == 0
+    assert data["summary"]["exit_code"] == 0
+    text = envdoctor(*base, "--ignore", "ED101,ED112")
+    assert text.returncode == 0, text.stdout + text.stderr
+    assert "Ignored (--ignore): ED101 x1" in text.stdout and "Verdict: ready" in text.stdout
+    unknown = envdoctor(*base, "--ignore", "ED1O1")
+    assert unknown.returncode == 2 and "--ignore ED1O1: no such finding code" in unknown.stderr
+
+
 def test_every_code_in_the_source_is_documented():
     """`envdoctor explain CODE` must know every code any module can emit."""
     import re

@@ -110,6 +110,8 @@ def test_magic(conflicted, capsys):
     result = envdoctor_magic("check none --python %s" % venv.python)
     assert isinstance(result, PrelabResult) and result.exit_code == 1
     assert envdoctor_magic("check --recipe none --python %s -v" % venv.python).verbose
+    ignored = envdoctor_magic("check none --python %s --ignore ED101" % venv.python)
+    assert ignored.exit_code == 0 and "ignored: ED101 x1" in ignored._repr_html_()
     assert envdoctor_magic("check --no-such-flag") is None
     assert "%envdoctor check [RECIPE]" in capsys.readouterr().out
     assert envdoctor_magic("explain ED101") is None  # any other command, without stdin

@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     report = diagnose(target_of(args), lab=args.lab, recipe=args.recipe, deep=args.deep, smoke=args.smoke,
                       requirement_files=args.requirements, matrix_file=args.matrix,
                       strict=args.strict, timeout=args.timeout, deep_timeout=args.deep_timeout,
-                      progress=StderrProgress(quiet=args.json))
+                      progress=StderrProgress(quiet=args.json), ignore=args.ignore)
     if args.json:
         from envdoctor.render.json import render_json
 

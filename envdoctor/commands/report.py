@@ -36,6 +36,9 @@ def register(sub: Any) -> None:
                         help="lab recipe to check the snapshots against (default: each "
                              "snapshot's newest lab for its Python; 'none' to skip)")
     parser.add_argument("--matrix", metavar="PATH", help="compatibility matrix file to use")
+    parser.add_argument("--ignore", metavar="CODE", action="append", default=[],
+                        help="leave findings with this code out of every environment "
+                             "(repeatable, or ED820,ED112): causes the course accepts")
     parser.add_argument("--title", default="envdoctor class report", help="the page's title")
     parser.set_defaults(func=run)
 
@@ -54,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("no recipe named %r; known: %s"
                              % (args.recipe, ", ".join(r.name for r in recipes)))
     paths = expand_inputs(args.files)
-    report = build_class_report(paths, args.recipe, args.matrix)
+    report = build_class_report(paths, args.recipe, args.matrix, ignore=args.ignore)
     data = report.to_dict()
     # a page of HTML is no use on a terminal: it gets the text unless the page goes to a file
     text = args.text or (not args.json and not args.output and sys.stdout.isatty())

@@ -195,6 +195,9 @@ def render_class_html(data: Dict[str, Any], title: str = "envdoctor class report
                   "snapshots checked without a lab recipe" if recipe else
                   "snapshots checked against each one's default lab recipe",
                   _e(data.get("generated")), _e(data.get("envdoctor"))))
+    if data.get("ignored"):
+        out.append('<div class="sub">ignoring %s (--ignore): left out of every environment'
+                   '</div>' % _e(", ".join(data["ignored"])))
     out.append('<section class="tiles">')
     for key, label, n, colour, share in (
             ("total", "Environments", total, "#57606a", "%d readable" % readable),

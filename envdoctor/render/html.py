@@ -13,6 +13,7 @@ from envdoctor import __version__
 from envdoctor.findings import Finding, Fix, Severity, pip_install_command
 from envdoctor.frameworks import install_steps
 from envdoctor.render.devices import device_lines
+from envdoctor.render.text import ignored_summary
 from envdoctor.report import Report
 
 __all__ = ["render_html", "render_error_html", "notebook_fix_lines", "notebook_command",
@@ -264,6 +265,8 @@ def render_html(report: Report, in_kernel: bool = True, verbose: bool = False,
                        % (GREY, _code(fix_call)))
         out.append("</div>")
     footer = "envdoctor %s" % __version__
+    if report.ignored:
+        footer += " \u00b7 ignored: %s" % ignored_summary(report.ignored)
     if hidden:
         footer += " \u00b7 %d info finding%s hidden (verbose=True shows them)" % (
             hidden, "" if hidden == 1 else "s")

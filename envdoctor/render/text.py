@@ -4,14 +4,14 @@ The renderer builds styled lines; :mod:`envdoctor.console` prints them with colo
 rich on a terminal, or as plain text otherwise (rich is then never imported).
 """
 
-from typing import List, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 from envdoctor.findings import AREAS, Finding, Severity
 from envdoctor.render.devices import device_lines
 from envdoctor.report import Report
 
 __all__ = ["Segment", "Line", "render_report_lines", "render_finding_lines", "verdict_line",
-           "plain"]
+           "ignored_summary", "plain"]
 
 Segment = Tuple[str, str]  # (text, rich style or "")
 Line = List[Segment]
@@ -101,8 +101,18 @@ def render_report_lines(report: Report, verbose: bool = False) -> List[Line]:
                        "`mindspore` goes in with --no-deps):", "bold")])
         lines.append([("  " + combined, "green")])
         lines.append([])
+    if report.ignored:
+        lines.append([("Ignored (--ignore): ", "dim"), (ignored_summary(report.ignored), "dim")])
     lines.append(verdict_line(report))
     return lines
+
+
+def ignored_summary(ignored: Sequence[Finding]) -> str:
+    """``ED820 x2, ED112 x1``: the findings left out of the verdict, by code."""
+    counts: Dict[str, int] = {}
+    for f in ignored:
+        counts[f.code] = counts.get(f.code, 0) + 1
+    return ", ".join("%s x%d" % kv for kv in sorted(counts.items()))
 
 
 def _device_lines(report: Report) -> List[Line]:

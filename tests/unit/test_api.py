@@ -150,3 +150,33 @@ def test_a_live_diagnosis_reports_its_deep_step(tmp_path):
     report = api.diagnose(None, recipe="none", deep=True, progress=progress)
     assert report.source == "probe" and report.snapshot.executable == sys.executable
     assert progress.steps == ["importing the lab's modules in %s ..." % sys.executable]
+
+
+def test_ignore_codes_are_known_codes():
+    from envdoctor.api import ignore_codes
+
+    assert ignore_codes(["ED820", "ed810,ED112", " ED820 "]) == {"ED820", "ED810", "ED112"}
+    assert ignore_codes([]) == frozenset()
+    with pytest.raises(UsageError, match="ED9999"):
+        ignore_codes(["ED101,ED9999"])
+
+
+def test_ignored_findings_leave_the_verdict_but_stay_in_the_report():
+    from envdoctor.api import diagnose
+
+    with_it = diagnose(synthetic.student(), recipe="none")
+    codes = sorted({f.code for f in with_it.findings if f.severity.value == "error"})
+    assert codes, "the synthetic student has errors"
+    without = diagnose(synthetic.student(), recipe="none", ignore=codes)
+    assert not any(f.code in codes for f in without.findings)
+    assert sorted({f.code for f in without.ignored}) == codes
+    assert len(without.ignored) + len(without.findings) == len(with_it.findings)
+    data = without.to_dict(include_snapshot=False)
+    assert data["summary"]["ignored"] == len(without.ignored) and data["summary"]["errors"] == 0
+    assert [f["code"] for f in data["ignored"]] == [f.code for f in without.ignored]
+    assert with_it.exit_code == 1 and without.exit_code == 0
+    # text and HTML say what was left out, by code
+    text = plain(render_report_lines(without))
+    assert "Ignored (--ignore): " + ", ".join(
+        "%s x%d" % (c, sum(1 for f in without.ignored if f.code == c)) for c in codes) in text
+    assert "ignored: %s x" % codes[0] in render_html(without)
