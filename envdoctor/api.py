@@ -234,7 +234,7 @@ def diagnose(target: Target = None, *, lab: object = None,
     return Report(snapshot, tuple(f for f in findings if f.code not in ignored_codes), chosen,
                   strict=strict, source=source, seconds=time.time() - started,
                   devices=devices, device_error=device_error, context=context,
-                  ignored=ignored)
+                  ignored=ignored, ignore=ignored_codes)
 
 
 def ignore_codes(codes: Iterable[str]) -> FrozenSet[str]:
@@ -313,7 +313,8 @@ def plan_fix(report: Report, *, options: Optional[PipOptions] = None,
     progress.update("planning the fix (pip install --dry-run --report)")
     plan = make_plan(snapshot, findings, _matrix_of(report), recipe, options,
                      lock_lines=lock[0] if lock else None,
-                     lock_source=lock[1] if lock else None, move_framework=move_framework)
+                     lock_source=lock[1] if lock else None, move_framework=move_framework,
+                     ignore=report.ignore)
     return FixPlan(plan, report, options, note, unfinished, lab_target)
 
 

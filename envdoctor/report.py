@@ -8,7 +8,8 @@ JSON and HTML renderers only lay data out.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple, TypeVar
+from typing import (TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Optional, Tuple,
+                    TypeVar)
 
 from envdoctor import __version__
 from envdoctor.devices import DeviceAnalysis, analyze, device_data, summarize
@@ -67,8 +68,10 @@ class Report:
     # The CheckContext the findings came from (matrix, recipe, -r lines): plan_fix judges
     # the fixed environment by the same rules.
     context: Optional[CheckContext] = field(default=None, compare=False, repr=False)
-    # findings whose codes were left out of the verdict (--ignore): shown, not counted
+    # the codes left out of the verdict (--ignore), and the findings they took out: shown,
+    # not counted; a fix of this report is verified without them too
     ignored: Tuple[Finding, ...] = ()
+    ignore: FrozenSet[str] = frozenset()
 
     def __post_init__(self) -> None:
         if self.devices is None and self.device_error is None:

@@ -103,6 +103,25 @@ def test_a_lab_refusal_does_not_offer_apply(venv_factory, tmp_path):
     assert venv.freeze() == before
 
 
+def test_an_ignored_code_is_neither_fixed_nor_verified(conflicted, tmp_path):
+    """--ignore ED102 (delta is missing, and no index has it): the fix moves beta into
+    alpha's range and is verified without ED102, instead of failing on it."""
+    venv, wheels = conflicted
+    env = offline(wheels, tmp_path / "state")
+    plain = envdoctor("fix", "--python", venv.python, "--recipe", "none", env=env)
+    assert plain.returncode == 2, plain.stdout + plain.stderr  # pip cannot find delta
+    plan = json.loads(envdoctor("fix", "--json", "--python", venv.python, "--recipe", "none",
+                                "--ignore", "ED102", env=env).stdout)["plan"]
+    assert [f["code"] for f in plan["errors_before"]] == ["ED101"]
+    assert plan["predicted_after"] == []  # ED102 stays, but it is not counted
+    applied = envdoctor("fix", "--apply", "--yes", "--python", venv.python, "--recipe", "none",
+                        "--ignore", "ED102", env=env)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "beta==2.5" in venv.freeze() and "delta" not in venv.freeze()
+    after = check_json("--python", venv.python, "--recipe", "none")
+    assert [f["code"] for f in after["findings"] if f["severity"] == "error"] == ["ED102"]
+
+
 def test_apply_refuses_without_a_terminal_unless_yes(conflicted, tmp_path):
     venv, wheels = conflicted
     before = venv.freeze()

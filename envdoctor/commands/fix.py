@@ -49,6 +49,9 @@ def register(sub: Any) -> None:
                              "`envdoctor check -r` does (repeatable)")
     parser.add_argument("--no-deep", action="store_true",
                         help="after applying, skip the deep import check the recipe asks for")
+    parser.add_argument("--ignore", metavar="CODE", action="append", default=[],
+                        help="as `envdoctor check --ignore`: findings with this code are "
+                             "neither fixed nor verified (repeatable, or ED820,ED112)")
     parser.add_argument("--json", action="store_true", help="print only JSON on stdout")
     parser.set_defaults(func=run)
 
@@ -119,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
     # The same diagnosis as `envdoctor check` (recipe, -r files), then the plan.
     report = diagnose(args.python, lab=args.lab, recipe=args.recipe,
                       requirement_files=args.requirements,
-                      timeout=args.timeout)
+                      timeout=args.timeout, ignore=args.ignore)
     from envdoctor.fix import pip_lines
     from envdoctor.pip_runner import PipError
 

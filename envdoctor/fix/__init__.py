@@ -14,7 +14,7 @@ import os
 import signal
 from dataclasses import dataclass, field
 from dataclasses import replace
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from envdoctor.checks import CheckContext, run_checks
 from envdoctor.findings import Finding, Severity
@@ -48,6 +48,7 @@ class Plan:
     predicted: List[Finding] = field(default_factory=list)
     pip_report: Optional[Dict[str, Any]] = None
     lock_source: Optional[str] = None
+    ignore: FrozenSet[str] = frozenset()  # codes the check left out (--ignore): not verified
 
     @property
     def needed(self) -> bool:
@@ -79,13 +80,13 @@ class Plan:
 def make_plan(snapshot: Snapshot, findings: Sequence[Finding], matrix: Optional[Matrix],
               recipe: Optional[Recipe], options: PipOptions,
               lock_lines: Optional[Sequence[str]] = None, lock_source: Optional[str] = None,
-              move_framework: bool = False) -> Plan:
+              move_framework: bool = False, ignore: FrozenSet[str] = frozenset()) -> Plan:
     """Plan the fix and confirm it with pip's resolver. When pip cannot resolve the whole
     plan, it is narrowed to the errors' own fixes (installing the lab becomes a separate,
     stated step); when even that fails, the PipError carries pip's own lines."""
     planning = _without_the_mix(snapshot, findings, matrix, recipe)
     request = build_request(snapshot, planning, lock_lines, move_framework)
-    plan = Plan(snapshot, request, list(findings), lock_source=lock_source)
+    plan = Plan(snapshot, request, list(findings), lock_source=lock_source, ignore=ignore)
     if not request.reasons:
         plan.predicted = [f for f in findings if f.severity is Severity.ERROR]
         plan.predicted += [f for f in request.needs_framework_move if f not in plan.predicted]
@@ -127,7 +128,9 @@ def make_plan(snapshot: Snapshot, findings: Sequence[Finding], matrix: Optional[
     plan.request, plan.actions, plan.pip_report = request, actions, report
     predicted_snapshot = predict_snapshot(snapshot, report, request.remove)
     # every matrix rule and check, on the planned set, before anything is installed
-    plan.predicted = _errors(run_checks(CheckContext(predicted_snapshot, matrix, recipe)))
+    plan.predicted = [f for f in _errors(run_checks(CheckContext(predicted_snapshot, matrix,
+                                                                  recipe)))
+                      if f.code not in ignore]
     # a pairing only the framework move fixes stays, whatever its severity
     plan.predicted += [f for f in request.needs_framework_move if f not in plan.predicted]
     return plan
@@ -358,6 +361,7 @@ def apply_plan(plan: Plan, matrix: Optional[Matrix], recipe: Optional[Recipe],
         before_codes = {(f.code, f.packages) for f in _errors(plan.findings)}
         unfixable = {(f.code, f.packages) for f in plan.request.unfixable}
         remaining = [f for f in after if (f.code, f.packages) not in unfixable
+                     and f.code not in plan.ignore
                      and not (plan.request.deferred and f.area == "recipe")]
         new = [f for f in remaining if (f.code, f.packages) not in before_codes]
         if remaining:
