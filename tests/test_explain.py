@@ -114,6 +114,19 @@ def test_stdin_and_dash():
         assert code == 0 and data["explanations"][0]["fix"].endswith("mindspore==2.0.0")
 
 
+def test_the_error_itself_in_quotes(tmp_path):
+    """A student pastes the line as an argument; a file of that name would still win."""
+    line = "ImportError: cannot import name 'Truncate' from 'mindspore.dataset.text'"
+    proc = envdoctor("explain", line)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("envdoctor explain: 1 problem recognised in the quoted text")
+    assert "mindspore==2.0.0" in proc.stdout
+    named = tmp_path / "my error.txt"
+    named.write_text("ZeroDivisionError: division by zero\n")
+    proc = envdoctor("explain", str(named))
+    assert proc.returncode == 1 and "in %s" % named in proc.stdout, proc.stdout
+
+
 # --- real outputs captured from runs on this machine --------------------------------------------
 
 REAL = [

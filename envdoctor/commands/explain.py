@@ -1,7 +1,7 @@
 """``envdoctor explain``: a finding code (``ED101``), or a traceback / pip output.
 
 ``envdoctor explain ED101`` prints the documentation of a finding code. Anything else is a
-file to read (``-`` or nothing: stdin): each problem recognised in it is explained from the
+file to read (``-`` or nothing: stdin), or the error text itself in quotes: each problem recognised in it is explained from the
 compatibility matrix, the API index, pip's conflict lines and the signature table. Exit 0
 when something was explained, 1 when nothing was (and it says so), 2 when envdoctor could
 not run.
@@ -9,6 +9,7 @@ not run.
 
 import argparse
 import json
+import os
 import re
 import sys
 from typing import Any, Optional, Tuple
@@ -29,8 +30,9 @@ def register(sub: Any) -> None:
                     "documentation of a finding code such as ED101.",
         epilog="Exit codes: 0 something explained, 1 nothing recognised, 2 envdoctor could "
                "not run.")
-    parser.add_argument("target", nargs="?", metavar="FILE|-|CODE",
-                        help="a file with the error text, '-' or nothing for stdin, or a "
+    parser.add_argument("target", nargs="?", metavar="FILE|-|CODE|TEXT",
+                        help="a file with the error text, '-' or nothing for stdin, the error "
+                             "text itself in quotes, or a "
                              "finding code such as ED101")
     parser.add_argument("--json", action="store_true", help="print only JSON on stdout")
     parser.add_argument("-v", "--verbose", action="store_true",
@@ -84,7 +86,8 @@ def run_code(code: str, as_json: bool = False) -> int:
 
 
 def read_input(target: Optional[str]) -> Tuple[str, Optional[str]]:
-    """The text to explain and a name for it: a file, or stdin for '-' / nothing."""
+    """The text to explain and a name for it: a file, stdin for '-' / nothing, or the argument
+    itself when it names no file and reads like an error (a student pastes the line in quotes)."""
     if not target or target == "-":
         if sys.stdin is None:
             raise UsageError("no input: give a file, or pipe the error text into stdin")
@@ -94,11 +97,19 @@ def read_input(target: Optional[str]) -> Tuple[str, Optional[str]]:
         data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else \
             sys.stdin.read().encode("utf-8")
         return _decode(data), None
+    if _is_pasted_text(target):
+        return target, "the quoted text"
     try:
         with open(target, "rb") as handle:
             return _decode(handle.read()), target
     except OSError as exc:
         raise UsageError("cannot read %s: %s" % (target, exc.strerror or exc))
+
+
+def _is_pasted_text(target: str) -> bool:
+    # A missing file name stays an error ("cannot read x.txt"); text with a space or a line
+    # break that names no file is the error itself.
+    return not os.path.exists(target) and any(c in target for c in " \t\n")
 
 
 def _decode(data: bytes) -> str:
