@@ -1,4 +1,3 @@
-from __future__ import annotations
 """Reading a file someone else wrote (a student's snapshot or check JSON): never a crash.
 
 :func:`read_json_file` refuses what is not a plain file (a symlink, a FIFO that would block,
@@ -6,6 +5,8 @@ a device), what is too big, too deeply nested or not UTF-8 JSON (a byte-order ma
 and returns the reason instead of raising; :func:`shape_problem` says whether the parts a
 report reads have the types it expects.
 """
+
+from __future__ import annotations
 
 import json
 import os

@@ -1,5 +1,6 @@
-from __future__ import annotations
 """``envdoctor matrix api-index``: download, read, and write the index (for maintainers)."""
+
+from __future__ import annotations
 
 import os
 import sys

@@ -1,4 +1,3 @@
-from __future__ import annotations
 """Import errors explained from the API index: which releases have the name or module.
 
 ``ImportError: cannot import name 'X' from 'M'`` and ``No module named 'M'`` say what the
@@ -7,6 +6,8 @@ so the fix installs one of those. When the index cannot tell (a name another dis
 provides at run time, a compiled module, a module deeper than the index lists), these
 functions return None rather than guess.
 """
+
+from __future__ import annotations
 
 import re
 from typing import Iterable, List, Optional, Sequence

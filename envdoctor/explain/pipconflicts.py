@@ -1,4 +1,3 @@
-from __future__ import annotations
 """pip's conflict lines, as structured conflicts with a fix.
 
 - the resolver, after ``pip install``:
@@ -7,6 +6,8 @@ from __future__ import annotations
 - ``pip check``: ``transformers 4.35.0 has requirement tokenizers<0.15,>=0.14, but you have
   tokenizers 0.15.0.`` and ``mindnlp 0.1.1 requires regex, which is not installed.``
 """
+
+from __future__ import annotations
 
 import re
 from dataclasses import dataclass

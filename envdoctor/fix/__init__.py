@@ -1,4 +1,3 @@
-from __future__ import annotations
 """``envdoctor fix``: plan pins from findings, confirm them with pip, apply them safely.
 
 plan: findings -> :func:`plan.build_request` -> pip ``--dry-run --report`` -> diff + predicted
@@ -9,6 +8,8 @@ apply: freeze + snapshot + file backup -> pip install -> what that run created a
        is recorded -> probe + checks again -> on any failure (or interruption),
        :func:`rollback` removes and restores exactly that (see :mod:`.transaction`).
 """
+
+from __future__ import annotations
 
 import os
 import signal

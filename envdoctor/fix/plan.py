@@ -1,4 +1,3 @@
-from __future__ import annotations
 """Plan a fix: from findings to the requirements and constraints pip is asked to resolve,
 and from pip's dry-run report back to a diff (pure functions, no I/O).
 
@@ -8,6 +7,8 @@ finding names (and what pip must move with it) changes. A recipe's verified lock
 whatever is installed new or moved. The notebook image's framework build (mindspore) is
 pinned where it is unless the user asks to move it.
 """
+
+from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field

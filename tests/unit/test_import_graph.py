@@ -136,3 +136,14 @@ def test_nothing_below_the_command_line_imports_commands():
                for t in targets)
         and not (module == "envdoctor.cli" or module.startswith("envdoctor.commands")))
     assert offenders == []
+
+
+def test_every_module_says_what_it_is():
+    """A docstring after `from __future__ import ...` is a bare string, not the module's doc."""
+    missing = []
+    for name, path in sorted(MODULES.items()):
+        with open(path, encoding="utf-8") as handle:
+            tree = ast.parse(handle.read())
+        if tree.body and ast.get_docstring(tree) is None and name != "envdoctor.__main__":
+            missing.append(name)
+    assert missing == []
