@@ -122,6 +122,49 @@ def test_an_ignored_code_is_neither_fixed_nor_verified(conflicted, tmp_path):
     assert [f["code"] for f in after["findings"] if f["severity"] == "error"] == ["ED102"]
 
 
+RULE_PIP_CANNOT_SEE = """\
+schema: 1
+rules:
+  - id: beta25-breaks-alpha
+    when:
+      packages:
+        alpha: ">=1"
+        beta: ">=2.5,<3"
+    verdict: broken
+    title: alpha 1 fails to import with beta 2.5
+    because: beta 2.5 renamed what alpha imports, and neither declares it.
+    error: "ImportError: cannot import name 'x' from 'beta'"
+    fix:
+      requirements: ["beta<2.5"]
+    source:
+      kind: reported
+      link: https://example.org/beta25
+"""
+
+
+def test_a_rule_pip_cannot_see_is_planned_around(conflicted, tmp_path):
+    """pip's newest pick for alpha's range (beta 2.5) breaks a matrix rule pip knows nothing
+    of: the plan is made again with the rule's own fix as a constraint, and says so."""
+    venv, wheels = conflicted
+    build_wheel(wheels, "delta", "1.0", requires=["beta<3"])
+    build_wheel(wheels, "beta", "2.1")
+    matrix = tmp_path / "matrix.yaml"
+    matrix.write_text(RULE_PIP_CANNOT_SEE)
+    env = dict(offline(wheels, tmp_path / "state"), ENVDOCTOR_MATRIX=str(matrix))
+    data = json.loads(envdoctor("fix", "--json", "--python", venv.python, "--recipe", "none",
+                                env=env).stdout)["plan"]
+    actions = {a["package"]: a for a in data["actions"]}
+    assert actions["beta"]["to"] == "2.1", data
+    assert "beta<2.5" in data["constraints"]
+    assert data["predicted_after"] == []
+    assert any(n.startswith("beta<2.5 added: without it, pip picks a set that hits ED201")
+               for n in data["notes"]), data["notes"]
+    applied = envdoctor("fix", "--apply", "--yes", "--python", venv.python, "--recipe", "none",
+                        env=env)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "beta==2.1" in venv.freeze()
+
+
 def test_apply_refuses_without_a_terminal_unless_yes(conflicted, tmp_path):
     venv, wheels = conflicted
     before = venv.freeze()

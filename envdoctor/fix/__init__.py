@@ -92,6 +92,48 @@ def make_plan(snapshot: Snapshot, findings: Sequence[Finding], matrix: Optional[
         plan.predicted = [f for f in findings if f.severity is Severity.ERROR]
         plan.predicted += [f for f in request.needs_framework_move if f not in plan.predicted]
         return plan
+    _confirm(plan, request, planning, matrix, recipe, options, move_framework)
+    repairs = _rule_fixes(plan)
+    if not repairs:
+        return plan
+    # The set pip chose would itself break a matrix rule pip cannot see (pyarrow 26 beside
+    # the NumPy 1 MindSpore needs): plan again once with the rules' own fixes as constraints,
+    # and keep that plan only when pip resolves it and it predicts fewer errors.
+    second = Plan(snapshot, request, list(findings), lock_source=lock_source, ignore=ignore)
+    wider = replace(request, constraints=request.constraints + tuple(repairs),
+                    notes=request.notes + tuple(
+                        "%s added: without it, pip picks a set that hits %s (%s)"
+                        % (req, code, title)
+                        for req, code, title in repairs.values()))
+    try:
+        _confirm(second, wider, planning, matrix, recipe, options, move_framework)
+    except PipError:
+        return plan
+    return second if len(second.predicted) < len(plan.predicted) else plan
+
+
+def _rule_fixes(plan: Plan) -> Dict[str, Tuple[str, str, str]]:
+    """The fixes (requirement -> (requirement, code, title)) of the errors the planned set
+    would bring that the environment did not have; never a framework's (moving it is a step
+    of its own, --move-framework)."""
+    before = {(f.code, f.packages) for f in plan.findings}
+    found: Dict[str, Tuple[str, str, str]] = {}
+    for finding in plan.predicted:
+        if finding.fix is None or (finding.code, finding.packages) in before:
+            continue
+        for req in finding.fix.requirements:
+            name = requirement_name(req)
+            if name and not framework_name(name) and req not in plan.request.constraints:
+                found.setdefault(req, (req, finding.code, finding.title))
+    return found
+
+
+def _confirm(plan: Plan, request: PlanRequest, planning: Sequence[Finding],
+             matrix: Optional[Matrix], recipe: Optional[Recipe], options: PipOptions,
+             move_framework: bool) -> None:
+    """Resolve ``request`` with pip and fill ``plan``: its actions, pip's report and the
+    errors predicted on the set pip chose."""
+    snapshot, ignore = plan.snapshot, plan.ignore
     try:
         report = dry_run(plan.python, request.requirements, request.constraints, options)
     except PipError as exc:
@@ -134,7 +176,6 @@ def make_plan(snapshot: Snapshot, findings: Sequence[Finding], matrix: Optional[
                       if f.code not in ignore]
     # a pairing only the framework move fixes stays, whatever its severity
     plan.predicted += [f for f in request.needs_framework_move if f not in plan.predicted]
-    return plan
 
 
 def _without_the_mix(snapshot: Snapshot, findings: Sequence[Finding], matrix: Optional[Matrix],
