@@ -464,3 +464,24 @@ def test_a_missing_name_is_fixed_toward_the_whole_lab_with_the_bundled_knowledge
     (fix,) = {f.fix for f in on_dev["ED801"]}
     assert "--no-deps" in fix.command and "mindnlp==0.4" in fix.command
     assert "mindspore==" not in fix.command and fix.requirements == ()
+    assert "leaves out mindnlp's other requirements" in fix.text
+
+
+def test_a_framework_the_lab_imports_but_nothing_installs_is_fixed_toward_the_lab():
+    """A bare venv: ED803 for mindspore and mindnlp has the lab's plan (the verified 2.5
+    build, mindnlp without pulling `mindspore`), not no fix at all; other modules keep their
+    own one-package fix."""
+    from envdoctor.matrix import load_matrix
+    from envdoctor.resources import matrix_path
+
+    lab = read_lab(os.path.join(COURSE, "gpt_2025.ipynb"))
+    bare = by_code(check(CheckContext(snapshot("3.9.18", []), load_matrix(matrix_path()),
+                                      lab=lab)))
+    framework = [f for f in bare["ED803"] if f.packages[0] in ("mindspore", "mindnlp")]
+    assert sorted(f.packages[0] for f in framework) == ["mindnlp", "mindspore"]
+    for finding in framework:
+        assert "mindspore-dev==2.5.0.dev" in finding.fix.command
+        assert "--no-deps -- mindnlp==0.4.0" in finding.fix.command
+        assert "fix --lab" in finding.fix.text
+    others = [f for f in bare["ED803"] if f not in framework]
+    assert others and all(f.fix.command.endswith(f.packages[0]) for f in others)

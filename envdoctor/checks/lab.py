@@ -17,7 +17,7 @@ from envdoctor.lab import apicheck
 from envdoctor.lab.model import (EnvSetting, ImportStatement, InstallItem, InstallLine, Lab,
                                  Where)
 from envdoctor.lab.wheels import target_of, wheel_misfit
-from envdoctor.snapshot import Snapshot, canonical_name
+from envdoctor.snapshot import Snapshot, canonical_name, requirement_name
 
 __all__ = ["check", "lab_findings", "IMPORT_TO_DISTRIBUTION", "ENVIRONMENT_CODES"]
 
@@ -61,7 +61,7 @@ def _fixes_toward_the_lab(findings: List[Finding], lab: Lab,
     release works with the installed framework (mindnlp 0.4 on MindSpore 2.7 does not). With
     the matrix at hand, the fix is the plan toward the whole lab instead (what `fix --lab`
     installs), or, when nothing reachable runs the lab here, why not and what would."""
-    if context.matrix is None or not any(f.code == "ED801" for f in findings):
+    if context.matrix is None or not any(_toward_the_lab(f) for f in findings):
         return findings
     from dataclasses import replace
 
@@ -79,9 +79,19 @@ def _fixes_toward_the_lab(findings: List[Finding], lab: Lab,
         commands = [pip_install_command(normal, context.python)] if normal else []
         if alone:  # MindNLP beside a framework installed under another name
             commands.append(pip_install_command(alone, context.python, ["--no-deps"]))
+            plan = ("The --no-deps step leaves out %s's other requirements (pip check then "
+                    "names them); `envdoctor fix --lab %s` resolves them with pip and "
+                    "installs everything in one safe step." % (
+                        ", ".join(requirement_name(r) for r in alone), shlex.quote(lab.path)))
         fix = Fix(command=" && ".join(commands), text=plan,
                   requirements=tuple(normal) if not alone else ())
-    return [replace(f, fix=fix) if f.code == "ED801" else f for f in findings]
+    return [replace(f, fix=fix) if _toward_the_lab(f) else f for f in findings]
+
+
+def _toward_the_lab(finding: Finding) -> bool:
+    """A missing name (ED801), or a framework the lab imports that is not installed (ED803
+    with no fix of its own): only the releases that run the whole lab fix it."""
+    return finding.code == "ED801" or (finding.code == "ED803" and finding.fix is None)
 
 
 def lab_findings(lab: Lab, snapshot: Snapshot, python: str = "python",
