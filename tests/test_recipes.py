@@ -3,7 +3,7 @@
 from envdoctor.checks import CheckContext, run_checks
 from envdoctor.checks import recipe as recipe_check
 from envdoctor.recipes import default_recipe, find_recipe, load_recipes
-from conftest import envdoctor, make_snapshot
+from conftest import ROOT, build_wheel, envdoctor, make_snapshot
 
 
 def test_bundled_recipes():
@@ -142,3 +142,87 @@ def test_recipe_symbols_are_exactly_the_notebooks_imports(name, commit):
     imported = [s for s in lab.symbols() if s.split(".")[0] not in FALLBACK_STDLIB]
     assert list(find_recipe(name).symbols) == imported
     assert find_recipe(name).source["link"].split("/blob/")[1].startswith(commit)
+
+
+_OPTION_WITH_VALUE = ("-c", "-r", "--constraint", "--requirement", "-i", "--index-url",
+                      "-f", "--find-links", "--extra-index-url", "--trusted-host")
+
+
+def _pip_install_names(argv):
+    """(names, names installed with --no-deps) among one pip install's arguments."""
+    from envdoctor.snapshot import canonical_name, requirement_name
+
+    names, skip = set(), False
+    for token in argv:
+        if skip or token.startswith("-"):
+            skip = not skip and token in _OPTION_WITH_VALUE
+            continue
+        name = requirement_name(token)
+        if name:
+            names.add(canonical_name(name))
+    return names, (names if "--no-deps" in argv else set())
+
+
+def test_install_lines_name_what_the_verified_lock_combination_installed():
+    """The card's Install section is what a student types: it must install every package the
+    combination that verified the recipe's lock installed, the same ones with --no-deps (a
+    mindnlp 0.4 line without its other requirements fails at `import mindnlp`)."""
+    import shlex
+
+    from envdoctor.verify.combos import load_combos
+
+    combos = load_combos(str(ROOT / "verification" / "combos.yaml")).combos
+    compared = []
+    for recipe in load_recipes():
+        files = {"recipes/" + entry["file"] for by_platform in recipe.locks.values()
+                 if isinstance(by_platform, dict)
+                 for entry in by_platform.values() if isinstance(entry, dict)}
+        card, card_alone = set(), set()
+        for line in recipe.install:
+            argv = shlex.split(line, comments=True)
+            names, alone = _pip_install_names(argv[argv.index("install") + 1:])
+            card |= names
+            card_alone |= alone
+        for combo in combos:
+            if combo.expect != "works" or not any(
+                    f in arg for step in combo.steps for arg in step for f in files):
+                continue
+            used, used_alone = set(), set()
+            for step in combo.steps:
+                names, alone = _pip_install_names(step)
+                used |= names
+                used_alone |= alone
+            assert used - card == set(), (recipe.name, combo.id)
+            assert used_alone == card_alone, (recipe.name, combo.id)
+            compared.append(recipe.name)
+    assert {"gpt-imdb-2024", "gpt-imdb-2025", "gpt-imdb"} <= set(compared)
+
+
+def test_a_lock_read_off_a_mindspore_dev_environment(venv_factory, tmp_path):
+    """`recipe lock` counts mindspore-dev as the recipe's `mindspore` (the 2.5 build is PyPI's
+    only MindSpore of that era), locks it under its own name and says how to install it."""
+    wheels = tmp_path / "wheels"
+    venv = venv_factory("lock-mindspore-dev")
+    venv.install_wheels(
+        build_wheel(wheels, "mindspore-dev", "2.5.0.dev20250202", requires=["numpy<2"],
+                    files={"mindspore/__init__.py": ""}),
+        build_wheel(wheels, "numpy", "1.26.4"),
+        build_wheel(wheels, "mindnlp", "0.4.0", requires=["mindspore>=2.2.14", "regex"]),
+        build_wheel(wheels, "regex", "2024.1.1"),
+        build_wheel(wheels, "jieba", "0.42.1"),
+        build_wheel(wheels, "evaluate", "0.4.6"),
+        build_wheel(wheels, "tqdm", "4.67.1"),
+        build_wheel(wheels, "unrelated", "1.0"))
+    out = tmp_path / "lock.txt"
+    proc = envdoctor("recipe", "lock", "gpt-imdb-2025", "--python", venv.python, "-o", str(out),
+                     "--checks", "imports")
+    assert proc.returncode == 0, proc.stderr
+    text = out.read_text()
+    pins = [line for line in text.splitlines() if not line.startswith("#")]
+    assert pins == ["evaluate==0.4.6", "jieba==0.42.1", "mindnlp==0.4.0",
+                    "mindspore-dev==2.5.0.dev20250202", "numpy==1.26.4", "regex==2024.1.1",
+                    "tqdm==4.67.1"]
+    assert "# mindspore-dev is MindSpore under another name" in text
+    venv.pip("uninstall", "-y", "-q", "mindspore-dev")
+    proc = envdoctor("recipe", "lock", "gpt-imdb-2025", "--python", venv.python)
+    assert proc.returncode == 2 and "lacks mindspore" in proc.stderr

@@ -75,18 +75,29 @@ def run_lock(args: argparse.Namespace) -> int:
     from envdoctor.api import take_snapshot
     from envdoctor.lockfile import lock_lines
 
+    from envdoctor.lab.apicheck import installed_distribution
+    from envdoctor.snapshot import canonical_name
+
     recipe = _recipe(args.name)
     snapshot = take_snapshot(args.python)
-    missing = [p.name for p in recipe.packages if not p.absent and snapshot.get(p.name) is None]
+    # `mindspore` is whichever MindSpore distribution is installed (mindspore-dev, -gpu, ...)
+    wanted = [p.name for p in recipe.packages if not p.absent]
+    found = {name: installed_distribution(snapshot, name) for name in wanted}
+    missing = [name for name in wanted if found[name] is None]
     if missing:
         raise UsageError("%s lacks %s: lock from an environment that has the whole lab"
                          % (args.python, ", ".join(missing)))
-    lines = lock_lines(snapshot, [p.name for p in recipe.packages if not p.absent])
+    lines = lock_lines(snapshot, [d.name for d in found.values() if d is not None])
     header = ["# envdoctor lock for recipe %s" % recipe.name,
               "# Python %s on %s, read %s from a verified environment (checks: %s)"
               % (snapshot.python_version, snapshot.platform_tag, time.strftime("%Y-%m-%d"),
                  args.checks),
               "# Use as pip constraints: pip install -c THIS_FILE ..."]
+    framework = found.get("mindspore")
+    if framework is not None and canonical_name(framework.name) != "mindspore":
+        header += ["# %s is MindSpore under another name: install it first, then mindnlp with "
+                   "--no-deps" % framework.name,
+                   "# and the rest with -c THIS_FILE (pip would lay `mindspore` over it: ED110)."]
     text = "\n".join(header + lines) + "\n"
     if args.output:
         with open(args.output, "w", encoding="utf-8") as handle:
