@@ -150,9 +150,9 @@ def test_a_rule_pip_cannot_see_is_planned_around(conflicted, tmp_path):
     build_wheel(wheels, "beta", "2.1")
     matrix = tmp_path / "matrix.yaml"
     matrix.write_text(RULE_PIP_CANNOT_SEE)
-    env = dict(offline(wheels, tmp_path / "state"), ENVDOCTOR_MATRIX=str(matrix))
+    env = offline(wheels, tmp_path / "state")
     data = json.loads(envdoctor("fix", "--json", "--python", venv.python, "--recipe", "none",
-                                env=env).stdout)["plan"]
+                                "--matrix", str(matrix), env=env).stdout)["plan"]
     actions = {a["package"]: a for a in data["actions"]}
     assert actions["beta"]["to"] == "2.1", data
     assert "beta<2.5" in data["constraints"]
@@ -160,7 +160,7 @@ def test_a_rule_pip_cannot_see_is_planned_around(conflicted, tmp_path):
     assert any(n.startswith("beta<2.5 added: without it, pip picks a set that hits ED201")
                for n in data["notes"]), data["notes"]
     applied = envdoctor("fix", "--apply", "--yes", "--python", venv.python, "--recipe", "none",
-                        env=env)
+                        "--matrix", str(matrix), env=env)
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert "beta==2.1" in venv.freeze()
 

@@ -47,6 +47,9 @@ def register(sub: Any) -> None:
     parser.add_argument("--requirements", "-r", metavar="FILE", action="append", default=[],
                         help="also hold the environment to a lab's requirements file, as "
                              "`envdoctor check -r` does (repeatable)")
+    parser.add_argument("--matrix", metavar="PATH",
+                        help="compatibility matrix file to judge and plan with, as "
+                             "`envdoctor check --matrix` does")
     parser.add_argument("--no-deep", action="store_true",
                         help="after applying, skip the deep import check the recipe asks for")
     parser.add_argument("--ignore", metavar="CODE", action="append", default=[],
@@ -121,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.time()
     # The same diagnosis as `envdoctor check` (recipe, -r files), then the plan.
     report = diagnose(args.python, lab=args.lab, recipe=args.recipe,
-                      requirement_files=args.requirements,
+                      requirement_files=args.requirements, matrix_file=args.matrix,
                       timeout=args.timeout, ignore=args.ignore)
     from envdoctor.fix import pip_lines
     from envdoctor.pip_runner import PipError
