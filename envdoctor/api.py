@@ -333,9 +333,13 @@ def _toward_the_lab(lab: Any, report: Report) -> Tuple[List[Finding], Any]:
     target = lab_requirements(lab, report.snapshot, index, _matrix_of(report))
     if not target.ok:
         return list(report.findings), target
+    from envdoctor.checks.lab import ENVIRONMENT_CODES
+
     kept = []
     for f in report.findings:
         reqs = f.fix.requirements if f.fix else ()
+        if f.area == "lab" and f.code in ENVIRONMENT_CODES:
+            continue  # what the environment lacks for the lab: the plan below installs it
         if reqs and (f.area == "lab" or lab_violations(lab, reqs, index)):
             continue
         kept.append(f)

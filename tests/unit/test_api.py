@@ -180,3 +180,23 @@ def test_ignored_findings_leave_the_verdict_but_stay_in_the_report():
     assert "Ignored (--ignore): " + ", ".join(
         "%s x%d" % (c, sum(1 for f in without.ignored if f.code == c)) for c in codes) in text
     assert "ignored: %s x" % codes[0] in render_html(without)
+
+
+def test_fix_toward_the_lab_plans_what_the_environment_lacks_as_one_finding():
+    """fix --lab on a bare Python 3.9: the lab's ED803 for mindspore and mindnlp give way to
+    one ED840 with the releases that run the lab (none of them is left as a step pip cannot
+    take); the lab's own lines (the Ascend device) stay."""
+    import os
+
+    lab = os.path.join(os.path.dirname(__file__), os.pardir, "data", "labs", "course",
+                       "gpt_2025.ipynb")
+    report = api.diagnose(synthetic.snapshot(python="3.9.18"), lab=lab)
+    lab_codes = [f.code for f in report.findings if f.area == "lab"]
+    assert lab_codes.count("ED803") >= 2
+    kept, target = api._toward_the_lab(report.context.lab, report)
+    assert target.ok
+    assert not [f for f in kept if f.area == "lab" and f.code in ("ED801", "ED803")]
+    assert "ED820" in [f.code for f in kept]
+    (ed840,) = [f for f in kept if f.code == "ED840"]
+    assert "mindspore-dev==2.5.0.dev20250202" in ed840.fix.requirements
+    assert "mindnlp==0.4.0" in ed840.fix.requirements
