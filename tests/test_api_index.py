@@ -373,6 +373,7 @@ def test_command_indexes_a_local_wheel_without_network(tmp_path):
     assert proc.returncode == 0, proc.stderr
     labels = [v.label for v in load_api_index(str(out)).packages["mindnlp"].versions]
     assert labels == ["9.9.9", "9.9.10"]
+    assert "  mindnlp: 9.9.9, 9.9.10\n" in proc.stdout
     # and explain reads it
     proc = envdoctor("explain", "--json", "--api-index", str(out), "-", input_text=(
         "ImportError: cannot import name 'GPTTokenizer' from 'mindnlp.transforms' (x)"))

@@ -163,6 +163,7 @@ def run_command(args: Any) -> int:
         if not plan:
             sys.stdout.write("%s: nothing to index (every version on the index is in it; "
                              "use --versions)\n" % output)
+            _summary(index, output)
         return EXIT_OK
     cache = args.cache or default_cache_dir()
     folders = [cache] + list(args.find_links)
@@ -229,3 +230,5 @@ def _summary(index: Any, output: str) -> None:
     parts = ["%s %d versions" % (name, len(pkg.versions))
              for name, pkg in sorted(index.packages.items())]
     sys.stdout.write("%s: %s (%d KB)\n" % (output, ", ".join(parts), (size + 1023) // 1024))
+    for name, pkg in sorted(index.packages.items()):  # what a static check can answer for
+        sys.stdout.write("  %s: %s\n" % (name, ", ".join(v.label for v in pkg.versions)))
