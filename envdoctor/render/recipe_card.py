@@ -3,7 +3,7 @@ recipe and its lock files' pins."""
 
 from __future__ import annotations
 
-from typing import List, Mapping, Optional, Sequence
+from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 from envdoctor.recipes import Recipe
 from envdoctor.versions import format_spec
@@ -50,7 +50,7 @@ def environment_card(recipe: Recipe, lock_lines: Mapping[str, Optional[Sequence[
     if recipe.locks:
         out.append("")
         out.append("## Verified locks (every pin)")
-        for minor, platforms in sorted(recipe.locks.items()):
+        for minor, platforms in sorted(recipe.locks.items(), key=_by_python):
             for platform, entry in sorted((platforms or {}).items()):
                 if not isinstance(entry, dict) or not entry.get("file"):
                     continue
@@ -88,3 +88,8 @@ def environment_card(recipe: Recipe, lock_lines: Mapping[str, Optional[Sequence[
     out.append("Or let envdoctor do it and check it: `envdoctor fix --apply --recipe %s`, "
                "then `envdoctor check --deep`." % recipe.name)
     return "\n".join(out) + "\n"
+
+
+def _by_python(item: Tuple[Any, Any]) -> Tuple[int, ...]:
+    """'3.9' before '3.11' (as numbers, not text)."""
+    return tuple(int(p) if p.isdigit() else -1 for p in str(item[0]).split("."))

@@ -15,3 +15,8 @@ def test_card_from_data():
     assert "## What the lab's code imports" in card
     missing = environment_card(recipe, {})
     assert "(lock file %s missing)" % files[0] in missing
+
+
+def test_locks_in_python_order():
+    card = environment_card(find_recipe("gpt-imdb-2025"), {})
+    assert card.index("### Python 3.9 on") < card.index("### Python 3.11 on")
