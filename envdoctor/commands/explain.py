@@ -1,10 +1,10 @@
 """``envdoctor explain``: a finding code (``ED101``), or a traceback / pip output.
 
 ``envdoctor explain ED101`` prints the documentation of a finding code. Anything else is a
-file to read (``-`` or nothing: stdin), or the error text itself in quotes: each problem recognised in it is explained from the
-compatibility matrix, the API index, pip's conflict lines and the signature table. Exit 0
-when something was explained, 1 when nothing was (and it says so), 2 when envdoctor could
-not run.
+file to read (``-`` or nothing: stdin), or the error text itself in quotes: each problem
+recognised in it is explained from the compatibility matrix, the API index, pip's conflict
+lines and the signature table. Exit 0 when something was explained, 1 when nothing was (and
+it says so), 2 when envdoctor could not run.
 """
 
 import argparse

@@ -73,9 +73,8 @@ def run_show(args: argparse.Namespace) -> int:
 
 def run_lock(args: argparse.Namespace) -> int:
     from envdoctor.api import take_snapshot
-    from envdoctor.lockfile import lock_lines
-
     from envdoctor.lab.apicheck import installed_distribution
+    from envdoctor.lockfile import lock_lines
     from envdoctor.snapshot import canonical_name
 
     recipe = _recipe(args.name)
