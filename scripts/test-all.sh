@@ -46,8 +46,8 @@ status=0
 MAIN=$(dev_venv dev-py311 "$PY311")
 echo "== vermin: envdoctor must run on Python 3.7"
 "$(dirname "$MAIN")/vermin" -q --no-tips --violations -t=3.7- envdoctor || status=1
-echo "== ruff and mypy on envdoctor/ (settings in pyproject.toml)"
-"$(dirname "$MAIN")/ruff" check envdoctor || status=1
+echo "== ruff on envdoctor/ and tests/, mypy on envdoctor/ (settings in pyproject.toml)"
+"$(dirname "$MAIN")/ruff" check envdoctor tests || status=1
 "$(dirname "$MAIN")/mypy" envdoctor || status=1
 
 echo "== pytest on $("$MAIN" -V)"

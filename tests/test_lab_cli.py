@@ -3,7 +3,6 @@ on the labs under tests/data/labs and, when the course's git mirror is here, on 
 
 import json
 import os
-import subprocess
 
 import pytest
 

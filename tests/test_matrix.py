@@ -1,12 +1,10 @@
 """The compatibility matrix: schema validation with line numbers, and rule matching."""
 
-import textwrap
 
 import pytest
 
 from envdoctor.matrix import load_matrix
 from envdoctor.resources import matrix_path
-from envdoctor.snapshot import Snapshot
 from envdoctor.yamlfile import DataFileError
 from conftest import envdoctor, make_snapshot as snapshot
 

@@ -4,14 +4,13 @@ real kernel (nbclient + ipykernel) without network."""
 import html
 import json
 import os
-import subprocess
 import sys
 
 import pytest
 
 import envdoctor
 from conftest import ROOT, XDG_CACHE, build_wheel, check_json, run
-from envdoctor.notebook import RESTART_KERNEL, PrelabResult, envdoctor_magic, prelab
+from envdoctor.notebook import RESTART_KERNEL, PrelabResult, envdoctor_magic
 
 TOKENIZERS = "'tokenizers>=0.14,<0.15'"
 

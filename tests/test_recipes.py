@@ -1,6 +1,6 @@
 """Lab recipes: the bundled ones load, the default follows the Python, and the check."""
 
-from envdoctor.checks import CheckContext, run_checks
+from envdoctor.checks import CheckContext
 from envdoctor.checks import recipe as recipe_check
 from envdoctor.recipes import default_recipe, find_recipe, load_recipes
 from conftest import ROOT, build_wheel, envdoctor, make_snapshot

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from conftest import build_wheel, check_json, envdoctor
+from conftest import build_wheel, check_json
 
 
 def pip_check_pairs(lines):
