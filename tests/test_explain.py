@@ -70,7 +70,7 @@ def test_student_gpttokenizer_error_with_typographic_quotes(sources):
     assert exp.id == "mindnlp011-pypi-no-gpttokenizer"
     assert exp.fix == GIT_V011 + " regex sentencepiece"
     facts = " ".join(exp.evidence)
-    assert "GPTTokenizer is in mindnlp 0.1.1 (git tag v0.1.1), not in 0.1.1" in facts
+    assert "GPTTokenizer is in mindnlp 0.1.1 (git tag v0.1.1), not in 0.1.1 (PyPI)" in facts
     assert "api index fix: " + GIT_V011 in facts
 
 
@@ -241,7 +241,7 @@ def test_no_module_named_a_module_mindnlp_removed(sources):
         """)
     exp = explain(sources, text).explanations[0]
     assert exp.kind == "api-index"
-    assert exp.title == "mindnlp.transforms exists only in mindnlp 0.1.1, 0.1.1 (git tag v0.1.1)"
+    assert exp.title == "mindnlp.transforms exists only in mindnlp 0.1.1 (PyPI), 0.1.1 (git tag v0.1.1)"
     assert exp.fix == GIT_V011  # only the tag has both names
     assert "mindnlp.transforms with PadTransform, GPTTokenizer: mindnlp 0.1.1 (git tag v0.1.1)" \
         in exp.evidence
