@@ -157,12 +157,15 @@ def test_pinned_wheel_without_the_names_and_export_lines(index):
 
 def test_forms_local_wheel_bad_lines_and_missing_modules(index):
     lab = read_lab(os.path.join(LABS, "forms"))
-    found = by_code(lab_findings(lab, snapshot("3.9.18", [("mindspore", "2.7.0")]), index=index))
+    found = by_code(lab_findings(lab, snapshot("3.9.18", [("mindspore", "2.7.0")]),
+                                 "/lab/bin/python", index=index))
     assert any("localpkg-1.0" in f.title for f in found["ED812"])
     assert any("mindnlp >>0.4" in f.evidence.installed for f in found["ED890"])
     missing = {f.packages[0]: f for f in found["ED803"]}
     assert missing["mindnlp"].severity is Severity.ERROR
     assert missing["evaluate"].severity is Severity.WARNING
+    # the fix installs into the checked interpreter, not whichever `python` is first on PATH
+    assert missing["evaluate"].fix.command == "/lab/bin/python -m pip install -- evaluate"
     assert "jieba" not in missing and "wandb" not in missing  # optional imports
 
 
@@ -465,6 +468,31 @@ def test_a_missing_name_is_fixed_toward_the_whole_lab_with_the_bundled_knowledge
     assert "--no-deps" in fix.command and "mindnlp==0.4" in fix.command
     assert "mindspore==" not in fix.command and fix.requirements == ()
     assert "leaves out mindnlp's other requirements" in fix.text
+
+
+def test_a_refusal_names_the_verified_set_on_another_python():
+    """The 2024-08 lab needs mindnlp 0.3.1, verified only on Python 3.9: on Python 3.11 the
+    refusal says which set to rebuild in a fresh venv, with the rule that verified it."""
+    from envdoctor.matrix import load_matrix
+    from envdoctor.resources import matrix_path
+
+    lab = read_lab(os.path.join(COURSE, "gpt_2024_08.ipynb"))
+    matrix = load_matrix(matrix_path())
+    found = by_code(check(CheckContext(snapshot("3.11.7", MS27_NLP051), matrix, lab=lab)))
+    (fix,) = {f.fix for f in found["ED801"]}
+    assert fix.command is None
+    assert ("mindnlp 0.3.1 with mindspore-dev 2.5.0.dev20250202, on Python 3.9 on linux-x86_64 "
+            "(verified: matrix rule verified-msdev250-0202-mindnlp031-py39)") in fix.text
+
+    # the 2025 lab: the set verified on this very Python comes first, and the list stays short
+    lab = read_lab(os.path.join(COURSE, "gpt_2025.ipynb"))
+    found = by_code(check(CheckContext(snapshot("3.11.7", MS27_NLP051), matrix, lab=lab)))
+    (fix,) = {f.fix for f in found["ED801"]}
+    would = fix.text.split("What would work: ", 1)[1]
+    assert would.startswith("mindnlp 0.4.0 with mindspore-dev 2.5.0.dev20250202, on this Python "
+                            "(verified: matrix rule verified-msdev250-0202-mindnlp040-pyarrow25-"
+                            "py311), in a fresh venv; ")
+    assert would.count("(verified: matrix rule") == 3
 
 
 def test_a_framework_the_lab_imports_but_nothing_installs_is_fixed_toward_the_lab():

@@ -101,7 +101,7 @@ def lab_findings(lab: Lab, snapshot: Snapshot, python: str = "python",
     findings: List[Finding] = []
     findings += _unreadable(lab)
     findings += _api(lab, snapshot, index, python)
-    findings += _missing_modules(lab, snapshot)
+    findings += _missing_modules(lab, snapshot, python)
     findings += _installs(lab, snapshot, index, python)
     findings += _exports(lab)
     findings += _devices(lab, snapshot)
@@ -264,7 +264,7 @@ def _provided(top: str, snapshot: Snapshot) -> bool:
     return any(snapshot.get(c) is not None for c in candidates)
 
 
-def _missing_modules(lab: Lab, snapshot: Snapshot) -> List[Finding]:
+def _missing_modules(lab: Lab, snapshot: Snapshot, python: str) -> List[Finding]:
     stdlib = _stdlib()
     findings = []
     seen = set()
@@ -287,7 +287,7 @@ def _missing_modules(lab: Lab, snapshot: Snapshot) -> List[Finding]:
                 "matched distribution names; --deep imports it to be sure)"),
             evidence=Evidence(installed="not installed", needed=dist,
                               details=(("lab", _at(stmt.where)),)),
-            fix=None if framework else Fix(command=pip_install_command([dist]),
+            fix=None if framework else Fix(command=pip_install_command([dist], python),
                                            requirements=(dist,)),
             packages=(dist,)))
     return findings

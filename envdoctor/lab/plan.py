@@ -215,9 +215,48 @@ def _framework_for(entry: Any, ms_pkg: Any, window: FrozenSet[int], snapshot: Sn
     return (fitting[0], ()) if fitting else None
 
 
-def _what_would(windows: Dict[str, str], entries: List[Any], snapshot: Snapshot) -> List[str]:
-    """With a refusal: the Pythons and platforms the recipes of these releases declare."""
-    out = []
+def _python_words(spec: Any) -> str:
+    """``==3.9.*`` -> ``3.9``; any other specifier as written."""
+    specs = list(spec) if spec is not None else []
+    if len(specs) == 1 and specs[0].operator == "==":
+        return specs[0].version.rstrip("*").rstrip(".")
+    return str(spec) if spec is not None else "any Python"
+
+
+def _verified_sets(matrix: Any, entries: List[Any], snapshot: Snapshot,
+                   most: int = 3) -> List[str]:
+    """The verified sets with these mindnlp releases, for a fresh venv: those on this Python
+    and platform first, then one per other Python; at most ``most`` of them."""
+    fits, other = [], []  # type: List[Tuple[int, str]], List[Tuple[int, str]]
+    seen = set()  # type: Set[Tuple[str, Any]]
+    wanted = {entry.version: (order, entry.label) for order, entry in
+              reversed(list(enumerate(entries)))}
+    for rule in matrix.rules if matrix is not None else ():
+        pins = _pins(rule)
+        if rule.verdict != "works" or rule.source.kind != "verified" or \
+                pins.get("mindnlp") not in wanted:
+            continue
+        here = _rule_fits_target(rule, snapshot)
+        key = (pins["mindnlp"], here or (_python_words(rule.python), rule.platforms))
+        if key in seen:
+            continue
+        seen.add(key)
+        order, label = wanted[pins["mindnlp"]]
+        framework = " and ".join(sorted("%s %s" % kv for kv in pins.items()
+                                        if kv[0] in apicheck.FRAMEWORK_DISTRIBUTIONS))
+        where = ("on this Python" if here else "on Python %s on %s" % (
+            _python_words(rule.python), ", ".join(rule.platforms) or "any platform"))
+        text = "mindnlp %s with %s, %s (verified: matrix rule %s), in a fresh venv" % (
+            label, framework or "its MindSpore", where, rule.id)
+        (fits if here else other).append((order, text))
+    return [text for _, text in sorted(fits) + sorted(other)][:most]
+
+
+def _what_would(windows: Dict[str, str], entries: List[Any], snapshot: Snapshot,
+                matrix: Any = None) -> List[str]:
+    """With a refusal: the verified sets of these releases (for a fresh venv), and the Pythons
+    and platforms their recipes declare."""
+    out = _verified_sets(matrix, entries, snapshot)
     for entry in entries:
         recipe = _declared_by(entry)
         if recipe is None:
@@ -367,7 +406,8 @@ def lab_requirements(lab: Lab, snapshot: Snapshot, api_index: Any, matrix: Any) 
                "envdoctor knows works with it and installs on Python %s here." % (
                    windows["mindnlp"], python))
         return _refuse(why, _what_would(windows, entries or [nlp_pkg.versions[i] for i in
-                                                             sorted(win["mindnlp"])], snapshot),
+                                                             sorted(win["mindnlp"])], snapshot,
+                                        matrix),
                        windows, evidence)
     # verified first, then the release the lab's own install line pins, then the newest
     scored.sort(key=lambda s: s[0], reverse=True)

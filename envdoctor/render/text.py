@@ -4,7 +4,7 @@ The renderer builds styled lines; :mod:`envdoctor.console` prints them with colo
 rich on a terminal, or as plain text otherwise (rich is then never imported).
 """
 
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from envdoctor.findings import AREAS, Finding, Severity
 from envdoctor.render.devices import device_lines
@@ -35,7 +35,10 @@ def plain(lines: Sequence[Line]) -> str:
     return "\n".join("".join(text for text, _ in line) for line in lines) + "\n"
 
 
-def render_finding_lines(finding: Finding, verbose: bool = False) -> List[Line]:
+def render_finding_lines(finding: Finding, verbose: bool = False,
+                         fix_shown_for: Optional[str] = None) -> List[Line]:
+    """``fix_shown_for``: the code of the finding just above with this very fix, whose fix
+    lines are not repeated (a lab that imports four names mindnlp lacks has one fix)."""
     mark, style = _MARKS[finding.severity]
     lines = [[("  %s " % mark, style), (finding.code, "bold"), ("  " + finding.title, "")]]
     if finding.severity is Severity.INFO and not verbose:
@@ -50,7 +53,9 @@ def render_finding_lines(finding: Finding, verbose: bool = False) -> List[Line]:
         if not verbose and key not in _ALWAYS_SHOWN:
             continue
         lines.append([("      %s: " % key, "dim"), (value, "")])
-    if finding.fix:
+    if finding.fix and fix_shown_for:
+        lines.append([("      fix: ", "bold green"), ("the same as for the %s above" % fix_shown_for, "")])
+    elif finding.fix:
         if finding.fix.command:
             lines.append([("      fix: ", "bold green"), (finding.fix.command, "green")])
         if finding.fix.text:
@@ -90,8 +95,13 @@ def render_report_lines(report: Report, verbose: bool = False) -> List[Line]:
         found = by_area.get(area, [])
         if not any(f.severity is not Severity.INFO for f in found):
             lines.append([("  ok ", "bold green"), ("nothing wrong found", "green")])
+        previous = None  # type: Optional[Finding]
         for finding in found:
-            lines.extend(render_finding_lines(finding, verbose))
+            repeated = (not verbose and previous is not None and previous.fix is not None and
+                        finding.fix == previous.fix and finding.severity is not Severity.INFO)
+            lines.extend(render_finding_lines(finding, verbose,
+                                              previous.code if repeated and previous else None))
+            previous = finding
     lines.append([])
     combined = report.combined_fix()
     if combined and report.summary()["errors"] > 1:

@@ -40,3 +40,15 @@ def test_verdict_for_a_healthy_lab():
 def test_a_snapshot_without_device_data_has_no_devices_section():
     text = plain(render_report_lines(Report(synthetic.snapshot(), (), None)))
     assert "Devices" not in text
+
+
+def test_a_fix_shared_by_the_finding_above_is_written_once():
+    """Four names mindnlp lacks have one fix: the text shows it once; -v and JSON keep all."""
+    other = Finding("ED802", Severity.ERROR, "t", "b", Evidence(), Fix(command="pip x"))
+    findings = (error("ED801"), error("ED801"), other, error("ED801"))
+    text = plain(render_report_lines(Report(synthetic.student(), findings, None)))
+    assert text.count("fix: python -m pip install 'tokenizers<0.15'") == 2  # not after ED802
+    assert text.count("fix: the same as for the ED801 above") == 1
+    assert "fix: pip x" in text
+    verbose = plain(render_report_lines(Report(synthetic.student(), findings, None), True))
+    assert verbose.count("fix: python -m pip install 'tokenizers<0.15'") == 3
