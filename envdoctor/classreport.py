@@ -9,6 +9,7 @@ scripts, nothing fetched).
 """
 
 import os
+import shlex
 import time
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
@@ -52,13 +53,21 @@ def _rule_id(finding: Dict[str, Any]) -> Optional[str]:
     return str(rule).split(" (", 1)[0] if rule else None
 
 
-def _fix_key(finding: Dict[str, Any]) -> Optional[str]:
-    """A finding's fix without the student's own interpreter path, so fixes can be counted."""
+def _fix_key(finding: Dict[str, Any], executable: Optional[str]) -> Optional[str]:
+    """A finding's fix without the student's own interpreter path, so fixes can be counted:
+    its pins as one command, else its command with ``python`` for the path, else its words."""
     fix = finding.get("fix") or {}
     reqs = [str(r) for r in fix.get("requirements") or []]
     if reqs:
         return pip_install_command(reqs)
-    return str(fix["text"]) if fix.get("text") else None
+    # a command without pins (two pip steps, an uninstall), else the words, which may quote one
+    key = fix.get("command") or fix.get("text")
+    if not key:
+        return None
+    key = str(key)
+    if executable:
+        key = key.replace(shlex.quote(str(executable)) + " -m pip ", "python -m pip ")
+    return key
 
 
 def _entry(path: str, kind: str, check: Dict[str, Any],
@@ -74,7 +83,8 @@ def _entry(path: str, kind: str, check: Dict[str, Any],
             continue
         findings.append({"code": str(f["code"]), "severity": severity,
                          "title": str(f.get("title", "")), "rule": _rule_id(f),
-                         "fix": _fix_key(f) if severity == "error" else None})
+                         "fix": _fix_key(f, env.get("executable")) if severity == "error"
+                         else None})
     findings.sort(key=lambda f: (_SEVERITY_RANK.get(f["severity"], 3), f["code"]))
     errors = sum(1 for f in findings if f["severity"] == "error")
     warnings = sum(1 for f in findings if f["severity"] == "warning")
@@ -91,9 +101,10 @@ def _entry(path: str, kind: str, check: Dict[str, Any],
 
 def read_entry(path: str, recipe: Optional[str] = None,
                matrix_file: Optional[str] = None,
-               ignore: FrozenSet[str] = frozenset()) -> Dict[str, Any]:
+               ignore: FrozenSet[str] = frozenset(), lab: object = None) -> Dict[str, Any]:
     """One student's environment as a row of the class report (status: healthy, broken or
-    unreadable); findings with an ``ignore`` code are left out."""
+    unreadable); findings with an ``ignore`` code are left out. ``lab``: a lab already read
+    (:func:`envdoctor.lab.read_lab`), which every snapshot is checked against."""
     from envdoctor.api import diagnose
     from envdoctor.report import REPORT_SCHEMA
     from envdoctor.snapshot import Snapshot, SnapshotError
@@ -117,7 +128,8 @@ def read_entry(path: str, recipe: Optional[str] = None,
     except SnapshotError as exc:
         return _unreadable(path, str(exc))
     try:
-        report = diagnose(snapshot, recipe=recipe, matrix_file=matrix_file, ignore=ignore)
+        report = diagnose(snapshot, lab=lab, recipe=recipe, matrix_file=matrix_file,
+                          ignore=ignore)
     except Exception as exc:  # one odd snapshot must not lose the whole class
         return _unreadable(path, "envdoctor could not check it: %s: %s"
                            % (type(exc).__name__, exc))
@@ -128,9 +140,11 @@ class ClassReport:
     """The entries and what they add up to."""
 
     def __init__(self, environments: List[Dict[str, Any]], recipe: Optional[str] = None,
-                 generated: Optional[str] = None, ignored: Iterable[str] = ()) -> None:
+                 generated: Optional[str] = None, ignored: Iterable[str] = (),
+                 lab: Optional[str] = None) -> None:
         self.environments = environments
         self.recipe = recipe
+        self.lab = lab  # the path of the lab the snapshots were checked against
         self.ignored = sorted(ignored)  # codes left out of every environment's findings
         self.generated = generated or time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
 
@@ -184,7 +198,7 @@ class ClassReport:
 
     def to_dict(self) -> Dict[str, Any]:
         return {"envdoctor": __version__, "kind": KIND, "generated": self.generated,
-                "recipe": self.recipe, "ignored": list(self.ignored),
+                "recipe": self.recipe, "lab": self.lab, "ignored": list(self.ignored),
                 "total": len(self.environments),
                 "healthy": self.count("healthy"), "broken": self.count("broken"),
                 "unreadable": self.count("unreadable"), "causes": self.causes(),
@@ -194,11 +208,18 @@ class ClassReport:
 def build_class_report(paths: Sequence[str], recipe: Optional[str] = None,
                        matrix_file: Optional[str] = None,
                        generated: Optional[str] = None,
-                       ignore: Sequence[str] = ()) -> ClassReport:
+                       ignore: Sequence[str] = (), lab: Optional[str] = None) -> ClassReport:
     """``ignore``: finding codes the course accepts (``report --ignore``), left out of every
-    environment, snapshots and saved check JSONs alike."""
+    environment, snapshots and saved check JSONs alike. ``lab``: a notebook, script,
+    requirements file or folder, read once; every snapshot is checked against it (saved check
+    JSONs keep what their own check found)."""
     from envdoctor.api import ignore_codes
 
     codes = ignore_codes(ignore)
-    return ClassReport([read_entry(p, recipe, matrix_file, codes) for p in paths], recipe,
-                       generated, codes)
+    read = None
+    if lab is not None:
+        from envdoctor.lab import read_lab
+
+        read = read_lab(lab)  # a missing lab fails once, up front
+    return ClassReport([read_entry(p, recipe, matrix_file, codes, read) for p in paths], recipe,
+                       generated, codes, lab)

@@ -228,3 +228,40 @@ def test_page_in_headless_chromium(classroom, tmp_path):
     assert png.exists(), proc.stderr[-2000:]
     head = png.read_bytes()[:8]
     assert head == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20000
+
+
+def test_the_class_against_the_lab_itself(tmp_path):
+    """`report --lab NOTEBOOK`: each snapshot is held to the notebook, as `check --lab`
+    does; a fix counted across the class carries no student's interpreter path."""
+    course = os.path.join(os.path.dirname(__file__), "data", "labs", "course")
+    lab = os.path.join(course, "gpt_2025.ipynb")
+    for name, dists in (("ana", [("mindspore-dev", "2.5.0.dev20250202"), ("mindnlp", "0.5.1"),
+                                 ("numpy", "1.26.4")]),
+                        ("ben", [("mindspore-dev", "2.5.0.dev20250202"), ("mindnlp", "0.5.1"),
+                                 ("numpy", "1.26.4")]),
+                        ("cai", [])):
+        snap = {"interpreter": {"version": "3.9.18",
+                                "executable": "/home/%s/lab/bin/python" % name},
+                "platform": {"system": "Linux", "machine": "x86_64"},
+                "distributions": [{"name": n, "version": v} for n, v in dists]}
+        (tmp_path / ("%s.json" % name)).write_text(json.dumps(snap))
+    proc = envdoctor("report", str(tmp_path), "--lab", lab, "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["lab"] == lab and data["broken"] == 3
+    codes = {e["name"]: {f["code"] for f in e["findings"]} for e in data["environments"]}
+    assert "ED801" in codes["ana.json"] and "ED801" not in codes["cai.json"]
+    assert {"ED803", "ED820"} <= codes["cai.json"]  # nothing installed; the lab asks for Ascend
+    fixes = {f["fix"]: f for f in data["fixes"]}
+    # ana and ben keep their framework: one fix, counted twice
+    assert fixes["python -m pip install --no-deps -- mindnlp==0.4.0"]["count"] == 2
+    # cai has nothing: the framework first, then mindnlp without pulling `mindspore`
+    bare = ("python -m pip install -- mindspore-dev==2.5.0.dev20250202 && "
+            "python -m pip install --no-deps -- mindnlp==0.4.0")
+    assert fixes[bare]["environments"] == ["cai.json"]
+    assert "/home/" not in json.dumps(data["fixes"])
+
+    text = envdoctor("report", str(tmp_path), "--lab", lab, "--text").stdout
+    assert "3 environments, checked against the lab %s (" % lab in text
+    missing = envdoctor("report", str(tmp_path), "--lab", str(tmp_path / "nope.ipynb"))
+    assert missing.returncode == 2 and "no such lab" in missing.stderr

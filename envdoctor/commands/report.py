@@ -35,6 +35,10 @@ def register(sub: Any) -> None:
     parser.add_argument("--recipe", metavar="NAME",
                         help="lab recipe to check the snapshots against (default: each "
                              "snapshot's newest lab for its Python; 'none' to skip)")
+    parser.add_argument("--lab", metavar="PATH",
+                        help="the lab itself (a notebook, script, requirements file or "
+                             "folder): check every snapshot against it, as `check --lab` "
+                             "does (saved check JSONs keep what their own check found)")
     parser.add_argument("--matrix", metavar="PATH", help="compatibility matrix file to use")
     parser.add_argument("--ignore", metavar="CODE", action="append", default=[],
                         help="leave findings with this code out of every environment "
@@ -57,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("no recipe named %r; known: %s"
                              % (args.recipe, ", ".join(r.name for r in recipes)))
     paths = expand_inputs(args.files)
-    report = build_class_report(paths, args.recipe, args.matrix, ignore=args.ignore)
+    report = build_class_report(paths, args.recipe, args.matrix, ignore=args.ignore,
+                                lab=args.lab)
     data = report.to_dict()
     # a page of HTML is no use on a terminal: it gets the text unless the page goes to a file
     text = args.text or (not args.json and not args.output and sys.stdout.isatty())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Sequence, Tuple
 
-from envdoctor.render.class_text import short_list
+from envdoctor.render.class_text import checked_against, short_list
 from envdoctor.render.html import esc
 
 __all__ = ["render_class_html"]
@@ -181,7 +181,6 @@ def render_class_html(data: Dict[str, Any], title: str = "envdoctor class report
     total, healthy, broken, unreadable = (data["total"], data["healthy"], data["broken"],
                                           data["unreadable"])
     readable = total - unreadable
-    recipe = data.get("recipe")
     out = ['<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
            '<meta name="viewport" content="width=device-width, initial-scale=1">'
            '<meta name="generator" content="envdoctor %s">' % _e(data.get("envdoctor")),
@@ -190,10 +189,7 @@ def render_class_html(data: Dict[str, Any], title: str = "envdoctor class report
     out.append('<header><h1>%s</h1><div class="sub">%d environment%s &middot; %s &middot; '
                'generated %s by envdoctor %s</div></header>'
                % (_e(title), total, "" if total == 1 else "s",
-                  "snapshots checked against lab recipe %s" % _e(recipe) if recipe and
-                  recipe.lower() != "none" else
-                  "snapshots checked without a lab recipe" if recipe else
-                  "snapshots checked against each one's default lab recipe",
+                  "snapshots " + _e(checked_against(data)),
                   _e(data.get("generated")), _e(data.get("envdoctor"))))
     if data.get("ignored"):
         out.append('<div class="sub">ignoring %s (--ignore): left out of every environment'

@@ -5,7 +5,7 @@ from typing import Any, Dict, List, Sequence
 
 from envdoctor.render.text import Line
 
-__all__ = ["class_text_lines", "short_list"]
+__all__ = ["checked_against", "class_text_lines", "short_list"]
 
 _MARKS = {"error": ("x", "bold red"), "warning": ("!", "bold yellow"), "info": ("i", "cyan")}
 _STATUS = {"healthy": ("ok", "bold green"), "broken": ("x", "bold red"),
@@ -33,16 +33,27 @@ def _environment(env: Dict[str, Any]) -> str:
         env["warnings"], "" if env["warnings"] == 1 else "s")
 
 
+def checked_against(data: Dict[str, Any]) -> str:
+    """What the snapshots were held to: ``checked against the lab lab.ipynb``, a recipe, each
+    one's default recipe, or nothing."""
+    recipe, lab = data.get("recipe"), data.get("lab")
+    named = recipe and recipe.lower() != "none"
+    if lab:
+        return "checked against the lab %s%s" % (lab, " and lab recipe %s" % recipe
+                                                 if named else "")
+    return ("checked against lab recipe %s" % recipe if named else
+            "checked without a lab recipe" if recipe else
+            "checked against each one's default lab recipe")
+
+
 def class_text_lines(data: Dict[str, Any], title: str = "envdoctor class report",
                      verbose: bool = False) -> List[Line]:
     """Counts, causes ranked, the common fixes and one line per environment (with
     ``verbose``, each environment's findings under it)."""
     total, readable = data["total"], data["total"] - data["unreadable"]
-    recipe = data.get("recipe")
-    against = ("lab recipe %s" % recipe if recipe and recipe.lower() != "none" else
-               "no lab recipe" if recipe else "each one's default lab recipe")
+    against = checked_against(data)
     lines: List[Line] = [
-        [(title, "bold"), (": %d environment%s, checked against %s (%s)" % (
+        [(title, "bold"), (": %d environment%s, %s (%s)" % (
             total, "" if total == 1 else "s", against, data.get("generated")), "")],
         [("  healthy %d" % data["healthy"], "green"), (" | ", "dim"),
          ("broken %d" % data["broken"], "red" if data["broken"] else ""), (" | ", "dim"),

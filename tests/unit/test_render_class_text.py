@@ -23,7 +23,7 @@ def _data(tmp_path):
 def test_the_text_says_what_the_data_says(tmp_path):
     data = _data(tmp_path)
     text = plain(class_text_lines(data, title="Lab 3"))
-    assert text.startswith("Lab 3: 2 environments, checked against no lab recipe")
+    assert text.startswith("Lab 3: 2 environments, checked without a lab recipe")
     assert "healthy %d | broken %d | unreadable %d" % (
         data["healthy"], data["broken"], data["unreadable"]) in text
     for cause in data["causes"]:
