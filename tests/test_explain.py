@@ -558,3 +558,17 @@ def test_the_name_index_is_validated_with_lines(tmp_path):
     with pytest.raises(DataFileError) as info:
         load_names(str(bad))
     assert info.value.line == 3 and "last_with" in info.value.message
+
+
+def test_a_bare_mindnlp_pin_says_which_mindspore_it_breaks_on(sources):
+    """`pip install mindnlp==0.4.1` is the pin that has Trainer, but pip pairs it with a
+    MindSpore it does not import on (or lays `mindspore` over a -dev build): the note says so
+    and points to check/fix --lab; a pin with no such rule gets no note."""
+    exp = explain(sources, "ImportError: cannot import name 'Trainer' from 'mindnlp.engine'"
+                  ).explanations[0]
+    assert exp.fix == "python -m pip install -- mindnlp==0.4.1"
+    assert "(matrix rule mindnlp04-mindspore27)" in exp.note
+    assert "a second `mindspore`" in exp.note and "envdoctor fix --lab" in exp.note
+    git_pin = explain(sources, "ImportError: cannot import name 'GPTTokenizer' from "
+                               "'mindnlp.transforms'").explanations[0]
+    assert git_pin.note is None

@@ -384,6 +384,35 @@ def _fit_python(exp: Explanation, python: Optional[str]) -> Explanation:
     return exp
 
 
+def _framework_caution(exp: Explanation, matrix: Any) -> Explanation:
+    """A bare ``pip install mindnlp==X`` lets pip choose MindSpore: the newest on PyPI, which
+    the matrix may say breaks X, or a second ``mindspore`` over a ``mindspore-dev`` build (pip
+    counts no other name as ``mindspore``). The command stays; the note says when not to run
+    it as it is."""
+    from envdoctor.snapshot import canonical_name
+    from envdoctor.versions import spec_contains
+
+    pins = [r.replace(" ", "").split("==", 1) for r in exp.requirements if "==" in r]
+    version = next((v for n, v in pins if canonical_name(n) == "mindnlp"), None)
+    if version is None or matrix is None:
+        return exp
+    broken = [rule for rule in matrix.rules if rule.verdict == "broken" and rule.python is None
+              and {p.key for p in rule.packages} == {"mindnlp", "mindspore"}
+              and all(p.spec is not None and (p.key != "mindnlp" or
+                                              spec_contains(p.spec, version) is True)
+                      for p in rule.packages)]
+    if not broken:
+        return exp
+    rule = broken[0]
+    caution = ("Before you run it: %s (matrix rule %s), and that is what pip pairs mindnlp %s "
+               "with from PyPI; with mindspore-dev, -gpu or -ascend installed, pip lays a second "
+               "`mindspore` over it. `envdoctor check --lab YOUR_NOTEBOOK` tells whether the "
+               "command fits your environment; `envdoctor fix --lab YOUR_NOTEBOOK` installs a set "
+               "that works with the MindSpore you have." % (rule.title, rule.id, version))
+    return replace(exp, note=exp.note + " " + caution if exp.note else caution,
+                   evidence=exp.evidence)
+
+
 def _line_candidates(lines: Sequence[str], i: int, whole: str, python: Optional[str],
                      matrix: Any, index: Any, table: Sequence[Signature],
                      table_path: Optional[str], matrix_path: Optional[str]
@@ -405,7 +434,7 @@ def _line_candidates(lines: Sequence[str], i: int, whole: str, python: Optional[
     cands += explain_loader_line(lines, i, whole)
     if not any(c.kind == "names" for c in cands):
         cands += _import_candidates(lines, i, index, python)
-    return [_fit_python(c, python) for c in cands]
+    return [_framework_caution(_fit_python(c, python), matrix) for c in cands]
 
 
 def _ends_early(lines: Sequence[str]) -> bool:
