@@ -409,8 +409,7 @@ def _framework_caution(exp: Explanation, matrix: Any) -> Explanation:
                "`mindspore` over it. `envdoctor check --lab YOUR_NOTEBOOK` tells whether the "
                "command fits your environment; `envdoctor fix --lab YOUR_NOTEBOOK` installs a set "
                "that works with the MindSpore you have." % (rule.title, rule.id, version))
-    return replace(exp, note=exp.note + " " + caution if exp.note else caution,
-                   evidence=exp.evidence)
+    return replace(exp, note=exp.note + " " + caution if exp.note else caution)
 
 
 def _line_candidates(lines: Sequence[str], i: int, whole: str, python: Optional[str],
