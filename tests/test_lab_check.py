@@ -471,18 +471,32 @@ def test_a_missing_name_is_fixed_toward_the_whole_lab_with_the_bundled_knowledge
 
 
 def test_a_refusal_names_the_verified_set_on_another_python():
-    """The 2024-08 lab needs mindnlp 0.3.1, verified only on Python 3.9: on Python 3.11 the
-    refusal says which set to rebuild in a fresh venv, with the rule that verified it."""
+    """The 2024-08 lab needs mindnlp 0.3.1, verified on Python 3.9 and 3.11: on MindSpore 2.7
+    the refusal says which set to rebuild in a fresh venv, with the rule that verified it (this
+    Python's first); a bare Python 3.11 venv gets that set as its plan."""
+    from envdoctor.lab.plan import lab_requirements
     from envdoctor.matrix import load_matrix
-    from envdoctor.resources import matrix_path
+    from envdoctor.resources import api_index_path, matrix_path
 
     lab = read_lab(os.path.join(COURSE, "gpt_2024_08.ipynb"))
     matrix = load_matrix(matrix_path())
     found = by_code(check(CheckContext(snapshot("3.11.7", MS27_NLP051), matrix, lab=lab)))
     (fix,) = {f.fix for f in found["ED801"]}
     assert fix.command is None
+    would = fix.text.split("What would work: ", 1)[1]
+    assert would.startswith("mindnlp 0.3.1 with mindspore-dev 2.5.0.dev20250202, on this Python "
+                            "(verified: matrix rule verified-msdev250-0202-mindnlp031-pyarrow25-"
+                            "py311), in a fresh venv; ")
+    found = by_code(check(CheckContext(snapshot("3.10.12", MS27_NLP051), matrix, lab=lab)))
+    (fix,) = {f.fix for f in found["ED801"]}
     assert ("mindnlp 0.3.1 with mindspore-dev 2.5.0.dev20250202, on Python 3.9 on linux-x86_64 "
             "(verified: matrix rule verified-msdev250-0202-mindnlp031-py39)") in fix.text
+    assert "on this Python" not in fix.text
+
+    plan = lab_requirements(lab, snapshot("3.11.7", []), load_api_index(api_index_path()), matrix)
+    assert plan.ok and [c.requirement for c in plan.choices] == [
+        "mindspore-dev==2.5.0.dev20250202", "mindnlp==0.3.1"]
+    assert plan.choices[1].verified_by == ("verified-msdev250-0202-mindnlp031-pyarrow25-py311",)
 
     # the 2025 lab: the set verified on this very Python comes first, and the list stays short
     lab = read_lab(os.path.join(COURSE, "gpt_2025.ipynb"))
