@@ -140,6 +140,26 @@ class PackageIndex:
     def labels(self, indexes: Iterable[int]) -> List[str]:
         return [self.versions[i].label for i in sorted(indexes)]
 
+    def shown_label(self, i: int) -> str:
+        """A release's label, with ``(PyPI)`` where a git tag of the same version is indexed
+        too: "in 0.1.1 (git tag v0.1.1), not in 0.1.1" would read as a contradiction."""
+        entry = self.versions[i]
+        if entry.source == "pypi" and entry.label == entry.version and any(
+                other.version == entry.version and other.source != "pypi"
+                for other in self.versions):
+            return entry.label + " (PyPI)"
+        return entry.label
+
+    def describe(self, indexes: Iterable[int], empty: str = "none") -> str:
+        """Runs of consecutive indexed releases, said in words: ``0.1.1 (PyPI), 0.1.1 (git tag
+        v0.1.1), 0.2.0 to 0.3.1``; ``empty`` when there are none."""
+        parts = []
+        for i, j in index_runs(indexes):
+            first, last = self.shown_label(i), self.shown_label(j)
+            parts.append(first if i == j else ("%s, %s" % (first, last) if j == i + 1
+                                               else "%s to %s" % (first, last)))
+        return ", ".join(parts) if parts else empty
+
     def with_version(self, entry: VersionEntry, info: VersionInfo) -> "PackageIndex":
         pairs = [(e, i) for e, i in zip(self.versions, self.infos) if e.label != entry.label]
         pairs.append((entry, info))

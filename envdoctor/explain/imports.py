@@ -14,7 +14,7 @@ from typing import Iterable, List, Optional, Sequence
 
 from packaging.version import InvalidVersion, Version
 
-from envdoctor.apiindex.model import ApiIndex, PackageIndex, VersionEntry, index_runs
+from envdoctor.apiindex.model import ApiIndex, PackageIndex, VersionEntry
 from envdoctor.explain.model import Explanation
 from envdoctor.findings import pip_install_command
 from envdoctor.snapshot import canonical_name
@@ -26,24 +26,9 @@ CANNOT_IMPORT = re.compile(r"cannot import name '(?P<name>[\w.]+)'(?: from '(?P<
 NO_MODULE = re.compile(r"No module named '(?P<module>[\w.]+)'")
 
 
-def _shown_label(pkg: PackageIndex, i: int) -> str:
-    """A release's label, with ``(PyPI)`` where a git tag of the same version is indexed too:
-    "in 0.1.1 (git tag v0.1.1), not in 0.1.1" would read as a contradiction."""
-    entry = pkg.versions[i]
-    if entry.source == "pypi" and entry.label == entry.version and any(
-            other.version == entry.version and other.source != "pypi" for other in pkg.versions):
-        return entry.label + " (PyPI)"
-    return entry.label
-
-
 def describe_versions(pkg: PackageIndex, indexes: Iterable[int]) -> str:
     """Runs of consecutive indexed releases: ``0.1.1, 0.2.0 to 0.3.1``."""
-    parts = []
-    for i, j in index_runs(indexes):
-        first, last = _shown_label(pkg, i), _shown_label(pkg, j)
-        parts.append(first if i == j else ("%s, %s" % (first, last) if j == i + 1
-                                           else "%s to %s" % (first, last)))
-    return ", ".join(parts) if parts else "none"
+    return pkg.describe(indexes)
 
 
 def index_source_text(index: ApiIndex, pkg: PackageIndex) -> str:

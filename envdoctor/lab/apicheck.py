@@ -13,7 +13,7 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from envdoctor.apiindex.model import ApiIndex, ApiIndexError, PackageIndex, index_runs, load_api_index
+from envdoctor.apiindex.model import ApiIndex, ApiIndexError, PackageIndex, load_api_index
 from envdoctor.lab.model import ImportStatement, Lab
 from envdoctor.snapshot import Distribution, Snapshot, canonical_name
 
@@ -109,13 +109,7 @@ def possible(statuses: Sequence[SymbolStatus], family: str, n: int) -> FrozenSet
 
 def describe(pkg: PackageIndex, indexes: FrozenSet[int]) -> str:
     """``0.3.0 to 0.4.1, 0.5.1`` (runs of consecutive indexed releases); 'none' when empty."""
-    if not indexes:
-        return "none of the indexed releases"
-    parts = []
-    for lo, hi in index_runs(indexes):
-        a, b = pkg.versions[lo].label, pkg.versions[hi].label
-        parts.append(a if lo == hi else "%s to %s" % (a, b))
-    return ", ".join(parts)
+    return pkg.describe(indexes, empty="none of the indexed releases")
 
 
 def installed_distribution(snapshot: Snapshot, family: str) -> Optional[Distribution]:
