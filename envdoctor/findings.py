@@ -532,6 +532,13 @@ CODES = _codes(
             "framework installed under another name, a CPU torch first where the release "
             "needs torch) and drops every other fix that would install a release lacking a "
             "name the lab imports."),
+    CodeDoc("ED841", "lab", W, "No known set of releases runs the lab on this target",
+            "`lab scan` against a bare platform (nothing installed): no MindNLP / MindSpore "
+            "releases with every name the lab imports install on this Python and platform and "
+            "are known to work together (verified pairs, then the recipes' declared ranges). "
+            "A warning, not an error: it says what envdoctor knows, and a set nobody has run "
+            "here may still work; the fix names the sets that are known to (another Python, "
+            "a verified pair)."),
     CodeDoc("ED890", "lab", W, "Part of the lab could not be read",
             "A notebook that is not JSON, a cell that does not parse (Python 2, a typo), an "
             "install line pip's grammar rejects: envdoctor names the file, cell and line and "

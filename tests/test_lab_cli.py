@@ -47,7 +47,27 @@ def test_scan_a_course_folder_against_a_platform():
     assert "ok    gpt_port_05.ipynb" in lines
     assert "fails gpt_2025.ipynb" in lines
     assert any(l.strip().startswith("ED810 The lab's mindspore 2.5.0 wheel") for l in lines)
-    assert "5 files: 3 fail, 0 warn, 2 ok" in proc.stdout
+    # the 2023 lab's own lines are fine, but nothing known runs MindSpore 2.0 + mindnlp 0.1.1
+    # on Python 3.10: a warning, with the sets that do run it
+    assert "warns gpt_2023.ipynb" in lines
+    assert "      ED841 No known set of releases runs the lab on Python 3.10 on linux-x86_64" \
+        in lines
+    assert "5 files: 3 fail, 1 warn, 1 ok" in proc.stdout
+
+
+def test_scan_says_which_known_set_would_run_the_lab():
+    proc = envdoctor("lab", "scan", COURSE, "--python-version", "3.11", "--platform",
+                     "linux-x86_64", "--json")
+    entries = {e["path"]: e for e in json.loads(proc.stdout)["entries"]}
+    (nowhere,) = [f for f in entries["gpt_2023.ipynb"]["findings"] if f["code"] == "ED841"]
+    assert nowhere["severity"] == "warning"
+    assert "installs on Python 3.11" in nowhere["because"]
+    assert "with mindspore 2.0.0, on Python 3.7 on linux-x86_64 (verified: matrix rule " \
+           "verified-ms200-mindnlp011-git-py37)" in nowhere["fix"]["text"]
+    # a lab that a verified set runs on this Python gets no ED841
+    assert not any(f["code"] == "ED841" for name in ("gpt_2024.ipynb", "gpt_2024_08.ipynb",
+                                                     "gpt_2025.ipynb", "gpt_port_05.ipynb")
+                   for f in entries[name]["findings"])
 
 
 def test_scan_json_and_a_fitting_platform():

@@ -147,19 +147,22 @@ def run_scan(args: argparse.Namespace) -> int:
 
     from envdoctor.lab.apicheck import load_index
     from envdoctor.lab.scan import scan_folder, scan_history
+    from envdoctor.matrix import load_matrix
+    from envdoctor.resources import matrix_path
 
     if not os.path.isdir(args.path):
         raise UsageError("no such folder: %s" % args.path)
     started = time.time()
     snapshot, described, platform_only = _target(args)
     index = load_index()
+    matrix = load_matrix(matrix_path())  # what runs where, for a bare platform target
     if args.history:
         try:
-            entries = scan_history(args.path, snapshot, platform_only, index)
+            entries = scan_history(args.path, snapshot, platform_only, index, matrix)
         except (RuntimeError, OSError) as exc:
             raise UsageError("--history needs a git checkout: %s" % exc)
     else:
-        entries = scan_folder(args.path, snapshot, platform_only, index)
+        entries = scan_folder(args.path, snapshot, platform_only, index, matrix)
     verdicts = Counter(e.verdict for e in entries)
     causes = Counter(f.code for e in entries for f in e.findings if f.severity.rank < 2)
     summary: dict = {"files": len(entries), "fails": verdicts["fails"], "warns": verdicts["warns"],

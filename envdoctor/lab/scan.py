@@ -52,12 +52,42 @@ def platform_snapshot(python_version: str, system: str, machine: str) -> Snapsho
         "distributions": []})
 
 
-def judge(lab: Lab, snapshot: Snapshot, platform_only: bool, index: Any) -> Tuple[str, Tuple[Finding, ...]]:
+def _runs_nowhere_here(lab: Lab, snapshot: Snapshot, index: Any, matrix: Any
+                      ) -> Optional[Finding]:
+    """Against a bare platform, a lab that imports MindSpore or MindNLP is only as good as the
+    releases that can run it there: ED841 (a warning: it is what envdoctor knows) when no
+    known set does (the 2023 notebook on Python 3.11), with what would work."""
+    from envdoctor.findings import Evidence, Fix, finding
+    from envdoctor.lab.apicheck import FAMILIES
+    from envdoctor.lab.plan import lab_requirements
+
+    if index is None or not any(stmt.top in FAMILIES for stmt in lab.imports):
+        return None
+    target = lab_requirements(lab, snapshot, index, matrix)
+    if target.ok:
+        return None
+    where = "Python %s on %s" % (".".join(snapshot.python_version.split(".")[:2]),
+                                 snapshot.platform_tag)
+    return finding(
+        "ED841", "No known set of releases runs the lab on %s" % where, target.refusal or "",
+        evidence=Evidence(needed="; ".join("%s: %s" % kv for kv in
+                                           sorted(target.windows.items())),
+                          source="; ".join(target.evidence)),
+        fix=Fix(text="What would work: %s." % "; ".join(target.would_work))
+        if target.would_work else None,
+        packages=tuple(sorted(target.windows)))
+
+
+def judge(lab: Lab, snapshot: Snapshot, platform_only: bool, index: Any,
+          matrix: Any = None) -> Tuple[str, Tuple[Finding, ...]]:
     from envdoctor.checks.lab import lab_findings
 
     found = lab_findings(lab, snapshot, "python", index)
     if platform_only:
         found = [f for f in found if f.code not in PLATFORM_ONLY_SKIPS]
+        nowhere = _runs_nowhere_here(lab, snapshot, index, matrix)
+        if nowhere is not None:
+            found.append(nowhere)
     found.sort(key=lambda f: (f.severity.rank, f.code))
     if any(f.severity is Severity.ERROR for f in found):
         verdict = "fails"
@@ -68,15 +98,15 @@ def judge(lab: Lab, snapshot: Snapshot, platform_only: bool, index: Any) -> Tupl
     return verdict, tuple(found)
 
 
-def scan_folder(folder: str, snapshot: Snapshot, platform_only: bool, index: Any
-                ) -> List[ScanEntry]:
+def scan_folder(folder: str, snapshot: Snapshot, platform_only: bool, index: Any,
+                matrix: Any = None) -> List[ScanEntry]:
     out = []
     for path in lab_files(folder):
         if not path.endswith(SUFFIXES):
             continue
         shown = os.path.relpath(path, folder)
         lab = read_file(path, shown)
-        verdict, found = judge(lab, snapshot, platform_only, index)
+        verdict, found = judge(lab, snapshot, platform_only, index, matrix)
         out.append(ScanEntry(shown, verdict, found))
     return out
 
@@ -134,8 +164,8 @@ def _tree(folder: str, commit: str, rel: str) -> FrozenSet[str]:
     return frozenset(out)
 
 
-def scan_history(folder: str, snapshot: Snapshot, platform_only: bool, index: Any
-                 ) -> List[ScanEntry]:
+def scan_history(folder: str, snapshot: Snapshot, platform_only: bool, index: Any,
+                 matrix: Any = None) -> List[ScanEntry]:
     versions = _versions(folder)
     root = _git(folder, ["rev-parse", "--show-toplevel"]).decode().strip()
     rel = os.path.relpath(os.path.abspath(folder), root)
@@ -150,6 +180,6 @@ def scan_history(folder: str, snapshot: Snapshot, platform_only: bool, index: An
             trees[commit] = _tree(folder, commit, rel)
         # a local wheel or module beside the notebook is looked for in that commit, not today
         lab = replace(read_text(blob.decode("utf-8", "replace"), shown), tree=trees[commit])
-        verdict, found = judge(lab, snapshot, platform_only, index)
+        verdict, found = judge(lab, snapshot, platform_only, index, matrix)
         out.append(ScanEntry(shown, verdict, found, commit[:7], date))
     return out
