@@ -55,6 +55,11 @@ def test_scan_a_course_folder_against_a_platform():
     assert "5 files: 3 fail, 1 warn, 1 ok" in proc.stdout
 
 
+def test_scan_refuses_a_python_version_that_is_not_one():
+    proc = envdoctor("lab", "scan", COURSE, "--python-version", "abc")
+    assert proc.returncode == 2 and "--python-version is X.Y" in proc.stderr
+
+
 def test_scan_says_which_known_set_would_run_the_lab():
     proc = envdoctor("lab", "scan", COURSE, "--python-version", "3.11", "--platform",
                      "linux-x86_64", "--json")

@@ -4,6 +4,7 @@ notebook and script of a course folder against a target: a linter for a course).
 import argparse
 import json
 import platform
+import re
 import sys
 from collections import Counter
 from typing import Any
@@ -130,6 +131,8 @@ def _target(args: argparse.Namespace) -> Any:
         return snapshot, "%s (Python %s)" % (snapshot.interpreter.executable,
                                              snapshot.python_version), False
     version = args.python_version or platform.python_version()
+    if not re.match(r"^3\.\d+(\.\d+)?$", version):
+        raise UsageError("--python-version is X.Y, e.g. 3.10 (got %r)" % version)
     if args.platform:
         system, _, machine = args.platform.partition("-")
         if not machine:
