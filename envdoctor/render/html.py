@@ -13,7 +13,7 @@ from envdoctor import __version__
 from envdoctor.findings import Finding, Fix, Severity, pip_install_command
 from envdoctor.frameworks import install_steps
 from envdoctor.render.devices import device_lines
-from envdoctor.render.text import ignored_summary
+from envdoctor.render.text import fixes_shown_above, ignored_summary
 from envdoctor.report import Report
 
 __all__ = ["render_html", "render_error_html", "notebook_fix_lines", "notebook_command",
@@ -131,7 +131,7 @@ def _kv(label: str, value_html: str) -> str:
 
 
 def _finding_html(finding: Finding, python: Optional[str], in_kernel: bool,
-                  verbose: bool) -> str:
+                  verbose: bool, fix_shown_for: Optional[str] = None) -> str:
     out = ['<div data-code="%s" data-severity="%s" style="%s">'
            % (esc(finding.code), esc(finding.severity.value),
               _style(padding="9px 14px", border_top="1px solid #eaeef2"))]
@@ -153,7 +153,9 @@ def _finding_html(finding: Finding, python: Optional[str], in_kernel: bool,
             out.append(_kv(key, "") + _pre(value))
         else:
             out.append(_kv(key, esc(value)))
-    if finding.fix:
+    if finding.fix and fix_shown_for:
+        out.append(_kv("fix", esc("the same as for the %s above" % fix_shown_for)))
+    elif finding.fix:
         if finding.fix.command:
             out.append(_kv("fix", _code(_fix_line(finding.fix, python, in_kernel), GREEN)))
         if finding.fix.text:
@@ -246,8 +248,9 @@ def render_html(report: Report, in_kernel: bool = True, verbose: bool = False,
         out.append(_outcome_html(outcome))
     shown = [f for f in report.findings if verbose or f.severity is not Severity.INFO]
     hidden = len(report.findings) - len(shown)
-    for finding in shown:
-        out.append(_finding_html(finding, python, in_kernel, verbose))
+    above = fixes_shown_above(shown) if not verbose else [None] * len(shown)
+    for finding, shown_for in zip(shown, above):
+        out.append(_finding_html(finding, python, in_kernel, verbose, shown_for))
     if not shown:
         out.append('<div style="padding:9px 14px; border-top:1px solid #eaeef2; color:%s">'
                    'Nothing wrong found.</div>' % GREEN)

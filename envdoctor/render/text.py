@@ -11,6 +11,7 @@ from envdoctor.render.devices import device_lines
 from envdoctor.report import Report
 
 __all__ = ["Segment", "Line", "render_report_lines", "render_finding_lines", "verdict_line",
+           "fixes_shown_above",
            "ignored_summary", "plain"]
 
 Segment = Tuple[str, str]  # (text, rich style or "")
@@ -33,6 +34,19 @@ def _rank(area: str) -> int:
 
 def plain(lines: Sequence[Line]) -> str:
     return "\n".join("".join(text for text, _ in line) for line in lines) + "\n"
+
+
+def fixes_shown_above(findings: Sequence[Finding]) -> List[Optional[str]]:
+    """For each finding, the code of the finding just above it when both carry this very fix
+    (so it is written once), else None."""
+    out: List[Optional[str]] = []
+    previous: Optional[Finding] = None
+    for finding in findings:
+        same = (previous is not None and finding.fix is not None and finding.fix == previous.fix
+                and finding.severity is not Severity.INFO)
+        out.append(previous.code if same and previous is not None else None)
+        previous = finding
+    return out
 
 
 def render_finding_lines(finding: Finding, verbose: bool = False,
@@ -95,13 +109,9 @@ def render_report_lines(report: Report, verbose: bool = False) -> List[Line]:
         found = by_area.get(area, [])
         if not any(f.severity is not Severity.INFO for f in found):
             lines.append([("  ok ", "bold green"), ("nothing wrong found", "green")])
-        previous = None  # type: Optional[Finding]
-        for finding in found:
-            repeated = (not verbose and previous is not None and previous.fix is not None and
-                        finding.fix == previous.fix and finding.severity is not Severity.INFO)
-            lines.extend(render_finding_lines(finding, verbose,
-                                              previous.code if repeated and previous else None))
-            previous = finding
+        above = fixes_shown_above(found) if not verbose else [None] * len(found)
+        for finding, shown_for in zip(found, above):
+            lines.extend(render_finding_lines(finding, verbose, shown_for))
     lines.append([])
     combined = report.combined_fix()
     if combined and report.summary()["errors"] > 1:

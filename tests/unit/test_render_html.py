@@ -37,3 +37,11 @@ def test_everything_from_the_data_is_escaped():
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert "<b>bad</b>" not in page
     assert 'data-verdict="not-ready"' in page and "Tesla T4" in page
+
+
+def test_a_fix_shared_by_the_finding_above_is_shown_once():
+    same = error(["tokenizers<0.15"], "python -m pip install -- 'tokenizers<0.15'")
+    page = render_html(Report(synthetic.student(), (same, same), None))
+    assert page.count("the same as for the ED101 above") == 1
+    assert "the same as" not in render_html(Report(synthetic.student(), (same, same), None),
+                                            verbose=True)
