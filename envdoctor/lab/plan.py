@@ -95,13 +95,16 @@ def _pins(rule: Any) -> Dict[str, str]:
     return out
 
 
-def _verified_pairs(matrix: Any, snapshot: Snapshot) -> List[Tuple[str, Dict[str, str]]]:
-    """(rule id, pins) of the matrix's verified 'works' rules that fit this Python and platform."""
+def _verified_works(matrix: Any) -> List[Any]:
+    """The matrix's rules that say a set works because envdoctor ran it."""
     if matrix is None:
         return []
-    return [(r.id, _pins(r)) for r in matrix.rules
-            if r.verdict == "works" and r.source.kind == "verified"
-            and _rule_fits_target(r, snapshot)]
+    return [r for r in matrix.rules if r.verdict == "works" and r.source.kind == "verified"]
+
+
+def _verified_pairs(matrix: Any, snapshot: Snapshot) -> List[Tuple[str, Dict[str, str]]]:
+    """(rule id, pins) of the matrix's verified 'works' rules that fit this Python and platform."""
+    return [(r.id, _pins(r)) for r in _verified_works(matrix) if _rule_fits_target(r, snapshot)]
 
 
 def _origin(entry: Any) -> str:
@@ -231,10 +234,9 @@ def _verified_sets(matrix: Any, entries: List[Any], snapshot: Snapshot,
     seen = set()  # type: Set[Tuple[str, Any]]
     wanted = {entry.version: (order, entry.label) for order, entry in
               reversed(list(enumerate(entries)))}
-    for rule in matrix.rules if matrix is not None else ():
+    for rule in _verified_works(matrix):
         pins = _pins(rule)
-        if rule.verdict != "works" or rule.source.kind != "verified" or \
-                pins.get("mindnlp") not in wanted:
+        if pins.get("mindnlp") not in wanted:
             continue
         here = _rule_fits_target(rule, snapshot)
         key = (pins["mindnlp"], here or (_python_words(rule.python), rule.platforms))
