@@ -44,4 +44,6 @@ def add_check_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ignore", metavar="CODE", action="append", default=[],
                         help="leave findings with this code out of the verdict (repeatable, "
                              "or ED820,ED112); they are still listed as ignored")
-    parser.add_argument("-v", "--verbose", action="store_true", help="show info findings in full")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="show info findings in full, and every fix even where it repeats "
+                             "the one above")
